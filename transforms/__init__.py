@@ -1,0 +1,1 @@
+"""clout: nightly influence scoring and gaming detection."""
