@@ -1,0 +1,41 @@
+-- The day's canonical events: valid rows, first occurrence of each event_id wins
+-- (files in name order, then line order), timestamps normalised to UTC.
+-- Input view: validated_rows (validate_events.sql). Variable: dump_date.
+with
+
+validated_rows as (
+    select * from validated_rows
+),
+
+valid as (
+    select * from validated_rows where reason is null
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by event_id order by source_file, line_number
+        ) as occurrence
+    from valid
+),
+
+final as (
+    select
+        event_id,
+        ts,
+        network,
+        actor_id,
+        action,
+        nullif(trim(target_user_id), '') as target_user_id,
+        nullif(trim(target_post_id), '') as target_post_id,
+        nullif(trim(post_id), '') as post_id,
+        topics,
+        cast(ts at time zone 'UTC' as date) < cast(getvariable('dump_date') as date) as is_late,
+        source_file
+    from ranked
+    where occurrence = 1
+)
+
+select * from final
+order by event_id

@@ -1,0 +1,124 @@
+"""DuckDB connections with bounded resources, SQL files, and atomic writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+
+
+def memory_limit() -> str:
+    return os.environ.get("CLOUT_DUCKDB_MEMORY_LIMIT", "4GB")
+
+
+def threads() -> int:
+    return int(os.environ.get("CLOUT_DUCKDB_THREADS", str(min(os.cpu_count() or 2, 4))))
+
+
+@contextmanager
+def connect(temp_directory: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB whose memory, threads and spill folder are bounded.
+
+    Steps never open the published warehouse for writing: they read and write
+    Parquet, so an analyst holding the warehouse open never blocks a night.
+    """
+    temp_directory.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(
+        config={
+            "memory_limit": memory_limit(),
+            "threads": threads(),
+            "temp_directory": str(temp_directory),
+            "preserve_insertion_order": True,
+        }
+    )
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        yield con
+    finally:
+        con.close()
+
+
+def sql(name: str) -> str:
+    """The text of ``sql/<name>.sql``."""
+    path = SQL_DIR / f"{name}.sql"
+    return path.read_text()
+
+
+def temporary_sibling(path: Path) -> Path:
+    """A hidden name beside ``path``: readers that glob ``*.parquet`` never see it."""
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+
+
+def set_variables(con: duckdb.DuckDBPyConnection, **values: Any) -> None:
+    """Bind values the SQL files read with ``getvariable('name')``.
+
+    DuckDB cannot prepare DDL or COPY, so SQL files take their parameters as
+    session variables instead of ``$name`` placeholders; values are still bound,
+    never formatted into the text.
+    """
+    for name, value in values.items():
+        con.execute(f"set variable {name} = $value", {"value": value})
+
+
+def quote_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def write_parquet(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> int:
+    """Write the result of ``query`` to ``path`` atomically and return its row count."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temporary_sibling(path)
+    try:
+        con.execute(
+            f"copy ({query}) to {quote_path(tmp)} "
+            "(format parquet, compression zstd, row_group_size 122880)"
+        )
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return parquet_rows(con, path)
+
+
+def parquet_rows(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    row = con.execute(
+        "select coalesce(sum(num_rows), 0) from parquet_file_metadata(?)", [str(path)]
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def write_json(path: Path, payload: dict[str, Any]) -> None:
+    """Write ``payload`` as JSON atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temporary_sibling(path)
+    try:
+        tmp.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    return json.loads(Path(path).read_text())
+
+
+def parquet_source(path: Path | list[Path]) -> str:
+    """``read_parquet`` of our own file(s), without guessing columns from folder names."""
+    paths = path if isinstance(path, list) else [path]
+    listed = ", ".join(quote_path(p) for p in paths)
+    return f"read_parquet([{listed}], hive_partitioning = false)"
+
+
+def view(con: duckdb.DuckDBPyConnection, name: str, path: Path, empty_schema: str) -> None:
+    """Expose a Parquet file as view ``name``; an absent file is an empty table of that schema."""
+    if Path(path).exists():
+        con.execute(f"create or replace temp view {name} as select * from {parquet_source(path)}")
+    else:
+        con.execute(f"create or replace temp table {name} ({empty_schema})")
