@@ -1,0 +1,132 @@
+-- One row per user active or acted upon on the day: what they gave, what they received.
+-- Klout's rules shape the received side: reactions are counted per (giver, receiver) pair,
+-- and a giver's reactions are discounted by how many they gave that day, so 100 reactions
+-- from 100 people are worth far more than 100 from one.
+-- Input views: day_events (the day's accepted events), prev_scores (yesterday's scores).
+-- Variable: unscored_standing (the standing of a giver who has no score yet).
+with
+
+day_events as (
+    select * from day_events
+),
+
+prev_scores as (
+    select * from prev_scores
+),
+
+given as (
+    select
+        actor_id as user_id,
+        count(*) filter (where action = 'post') as posts,
+        count(*) filter (where action = 'reply') as replies,
+        count(*) filter (where action = 'share') as shares,
+        count(*) filter (where action = 'like') as likes,
+        count(*) filter (where action = 'mention') as mentions,
+        count(*) filter (where action = 'follow') as follows,
+        count(*) filter (where action = 'unfollow') as unfollows,
+        count(*) as actions_given
+    from day_events
+    group by actor_id
+),
+
+-- Self-interactions never count as influence.
+received_events as (
+    select target_user_id as user_id, actor_id, action
+    from day_events
+    where target_user_id is not null and target_user_id <> actor_id
+),
+
+received as (
+    select
+        user_id,
+        count(*) filter (where action = 'like') as likes_received,
+        count(*) filter (where action = 'share') as shares_received,
+        count(*) filter (where action = 'reply') as replies_received,
+        count(*) filter (where action = 'mention') as mentions_received,
+        count(*) filter (where action = 'follow') as follows_received,
+        count(*) filter (where action = 'unfollow') as unfollows_received
+    from received_events
+    group by user_id
+),
+
+reactions as (
+    select user_id, actor_id
+    from received_events
+    where action in ('like', 'share', 'reply', 'mention')
+),
+
+giver_volume as (
+    select actor_id, count(*) as given_that_day
+    from reactions
+    group by actor_id
+),
+
+pairs as (
+    select user_id, actor_id, count(*) as reactions_in_pair
+    from reactions
+    group by user_id, actor_id
+),
+
+weighted_pairs as (
+    select
+        pairs.user_id,
+        pairs.actor_id,
+        pairs.reactions_in_pair,
+        -- sqrt(k / n): one giver adds at most 1 to a receiver a day, and less the more
+        -- widely they hand out reactions.
+        sqrt(pairs.reactions_in_pair / giver_volume.given_that_day) as pair_weight,
+        coalesce(prev_scores.score / 100.0, getvariable('unscored_standing')) as giver_standing
+    from pairs
+    join giver_volume using (actor_id)
+    left join prev_scores on prev_scores.user_id = pairs.actor_id
+),
+
+engagement as (
+    select
+        user_id,
+        count(*) as distinct_engagers,
+        sum(reactions_in_pair) as reactions_received,
+        sum(pair_weight) as weighted_reactions,
+        sum(pair_weight * giver_standing) as impact
+    from weighted_pairs
+    group by user_id
+),
+
+users as (
+    select user_id from given
+    union
+    select user_id from received
+),
+
+final as (
+    select
+        users.user_id,
+        coalesce(given.posts, 0) as posts,
+        coalesce(given.replies, 0) as replies,
+        coalesce(given.shares, 0) as shares,
+        coalesce(given.likes, 0) as likes,
+        coalesce(given.mentions, 0) as mentions,
+        coalesce(given.follows, 0) as follows,
+        coalesce(given.unfollows, 0) as unfollows,
+        coalesce(given.actions_given, 0) as actions_given,
+        coalesce(given.posts + given.replies + given.shares, 0) as content_items,
+        coalesce(received.likes_received, 0) as likes_received,
+        coalesce(received.shares_received, 0) as shares_received,
+        coalesce(received.replies_received, 0) as replies_received,
+        coalesce(received.mentions_received, 0) as mentions_received,
+        coalesce(received.follows_received, 0) as follows_received,
+        coalesce(received.unfollows_received, 0) as unfollows_received,
+        coalesce(engagement.reactions_received, 0) as reactions_received,
+        coalesce(engagement.distinct_engagers, 0) as distinct_engagers,
+        coalesce(engagement.weighted_reactions, 0.0) as weighted_reactions,
+        coalesce(engagement.impact, 0.0) as impact,
+        cast(coalesce(given.actions_given, 0) > 0 as integer) as active_days,
+        1 as present_days
+    from users
+    left join given using (user_id)
+    left join received using (user_id)
+    left join engagement using (user_id)
+)
+
+select * from final
+order by user_id

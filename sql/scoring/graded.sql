@@ -1,0 +1,120 @@
+-- The raw score and its grade on the population curve.
+-- raw_score: a weighted sum of log-scaled signals, each divided by its population 99th
+-- percentile so the weights mean what they say whatever the data set's scale.
+-- percentile: the share of all users with a lower raw score (ties share a percentile).
+-- score: users nobody acted on in the window (raw score 0) get the floor, 1. Everyone
+-- else is graded among the users with a measurable signal: their rank there is mapped
+-- through the published curve (README). The floor's share of users changes from day to
+-- day (a news day brings many new listeners); grading above it keeps the curve steady.
+-- Input views: user_features, prev_scores. Variables: model_version.
+with
+
+user_features as (
+    select * from user_features
+),
+
+prev_scores as (
+    select * from prev_scores
+),
+
+logged as (
+    select
+        user_id,
+        ln(1 + reach) as log_reach,
+        ln(1 + amplification) as log_amplification,
+        ln(1 + network_impact) as log_network_impact,
+        ln(1 + audience) as log_audience
+    from user_features
+),
+
+scales as (
+    select
+        coalesce(quantile_cont(log_reach, 0.99) filter (where log_reach > 0), 1) as reach_scale,
+        coalesce(quantile_cont(log_amplification, 0.99) filter (where log_amplification > 0), 1)
+            as amplification_scale,
+        coalesce(quantile_cont(log_network_impact, 0.99) filter (where log_network_impact > 0), 1)
+            as network_impact_scale,
+        coalesce(quantile_cont(log_audience, 0.99) filter (where log_audience > 0), 1)
+            as audience_scale
+    from logged
+),
+
+contributions as (
+    select
+        logged.user_id,
+        0.40 * log_reach / reach_scale as reach_points,
+        0.25 * log_amplification / amplification_scale as amplification_points,
+        0.25 * log_network_impact / network_impact_scale as network_impact_points,
+        0.10 * log_audience / audience_scale as audience_points
+    from logged
+    cross join scales
+),
+
+raw as (
+    select
+        *,
+        round(reach_points + amplification_points + network_impact_points + audience_points, 12)
+            as raw_score
+    from contributions
+),
+
+ranked as (
+    select
+        *,
+        100.0 * percent_rank() over (order by raw_score) as percentile,
+        case when raw_score > 0 then 100.0 * percent_rank() over (
+            partition by raw_score > 0 order by raw_score
+        ) end as graded_rank
+    from raw
+),
+
+-- Grading on a curve: median near 20, top 5% from 63, steeper climbs near the top.
+curve (percentile_from, score_from) as (
+    values (0.0, 1.0), (50.0, 20.0), (80.0, 40.0), (95.0, 63.0), (99.0, 80.0),
+        (99.9, 92.0), (100.0, 100.0)
+),
+
+curve_segments as (
+    select
+        percentile_from,
+        lead(percentile_from) over (order by percentile_from) as percentile_to,
+        score_from,
+        lead(score_from) over (order by percentile_from) as score_to
+    from curve
+),
+
+graded as (
+    select
+        ranked.*,
+        case when ranked.graded_rank is null then 1.0 else round(
+            score_from + (score_to - score_from)
+                * (ranked.graded_rank - percentile_from) / (percentile_to - percentile_from),
+            2
+        ) end as score
+    from ranked
+    left join curve_segments
+        on ranked.graded_rank >= curve_segments.percentile_from
+        and (
+            ranked.graded_rank < curve_segments.percentile_to
+            or (ranked.graded_rank = 100.0 and curve_segments.percentile_to = 100.0)
+        )
+),
+
+final as (
+    select
+        graded.user_id,
+        graded.raw_score,
+        graded.percentile,
+        graded.score,
+        round(graded.score - prev_scores.score, 2) as delta_1d,
+        graded.reach_points,
+        graded.amplification_points,
+        graded.network_impact_points,
+        graded.audience_points,
+        getvariable('model_version') as model_version
+    from graded
+    left join prev_scores using (user_id)
+)
+
+select * from final
+order by user_id

@@ -1,0 +1,64 @@
+-- The published scores: the grade plus the Klout-style archetype.
+-- The style matrix is a 4x4 grid (klout.md). Columns run from sharing/casual (left) to
+-- creating/consistent (right) and rise with the score level; rows run from
+-- participating/broad (top) to listening/focused (bottom).
+--   column position = mean(creating, consistent, percentile / 100)
+--   row position    = mean(participating, broad), high at the top
+-- Each position is cut at 0.25, 0.50 and 0.75, so every cell is reachable.
+-- Input views: graded, user_features. Variable: score_date.
+with
+
+graded as (
+    select * from graded
+),
+
+user_features as (
+    select * from user_features
+),
+
+positions as (
+    select
+        graded.*,
+        (user_features.creating + user_features.consistent + graded.percentile / 100.0) / 3.0
+            as style_x,
+        (user_features.participating + user_features.broad) / 2.0 as style_y
+    from graded
+    join user_features using (user_id)
+),
+
+cells as (
+    select
+        *,
+        case when style_x < 0.25 then 0 when style_x < 0.50 then 1
+            when style_x < 0.75 then 2 else 3 end as style_column,
+        case when style_y >= 0.75 then 0 when style_y >= 0.50 then 1
+            when style_y >= 0.25 then 2 else 3 end as style_row
+    from positions
+),
+
+matrix (style_row, style_column, archetype) as (
+    values
+        (0, 0, 'Curator'), (0, 1, 'Broadcaster'), (0, 2, 'Taste Maker'), (0, 3, 'Celebrity'),
+        (1, 0, 'Syndicator'), (1, 1, 'Feeder'), (1, 2, 'Thought Leader'), (1, 3, 'Pundit'),
+        (2, 0, 'Dabbler'), (2, 1, 'Conversationalist'), (2, 2, 'Socializer'), (2, 3, 'Networker'),
+        (3, 0, 'Observer'), (3, 1, 'Explorer'), (3, 2, 'Activist'), (3, 3, 'Specialist')
+),
+
+final as (
+    select
+        cells.user_id,
+        getvariable('score_date') as score_date,
+        cells.score,
+        cells.percentile,
+        matrix.archetype,
+        cells.delta_1d,
+        cells.model_version,
+        cells.raw_score,
+        round(cells.style_x, 4) as style_x,
+        round(cells.style_y, 4) as style_y
+    from cells
+    join matrix using (style_row, style_column)
+)
+
+select * from final
+order by user_id

@@ -1,0 +1,61 @@
+-- The features the score uses, per user and day: 90-day window sums, the four signals
+-- (Klout's True Reach, Amplification, Network Impact, and a lightly weighted audience),
+-- and the four style axes, each in [0, 1].
+-- Input views: state (today's user_state), topic_state. Variables: feature_date, window_days.
+with
+
+state as (
+    select * from state
+),
+
+topic_state as (
+    select * from topic_state
+),
+
+topic_focus as (
+    select
+        user_id,
+        max(mentions) / sum(mentions) as top_topic_share,
+        arg_max(topic, mentions) as top_topic,
+        count(*) as topics_used
+    from topic_state
+    group by user_id
+),
+
+signals as (
+    select
+        state.*,
+        -- Engager-days: each distinct engager counts once a day.
+        distinct_engagers as reach,
+        -- Reactions per piece of content, not volume: posting more does not raise it.
+        weighted_reactions / greatest(content_items, 1) as amplification,
+        impact as network_impact,
+        greatest(follows_received - unfollows_received, 0) as audience
+    from state
+),
+
+axes as (
+    select
+        signals.*,
+        topic_focus.top_topic,
+        coalesce(topic_focus.topics_used, 0) as topics_used,
+        coalesce((posts + replies + mentions + shares) / nullif(actions_given, 0), 0.0)
+            as participating,
+        coalesce(posts / nullif(posts + shares, 0), 0.0) as creating,
+        -- Users who never tag a topic sit in the middle of broad / focused.
+        coalesce(1.0 - topic_focus.top_topic_share, 0.5) as broad,
+        least(active_days / getvariable('window_days'), 1.0) as consistent
+    from signals
+    left join topic_focus using (user_id)
+),
+
+final as (
+    select
+        user_id,
+        getvariable('feature_date') as feature_date,
+        * exclude (user_id, engagers_history, reactions_history, followers_history)
+    from axes
+)
+
+select * from final
+order by user_id

@@ -1,0 +1,133 @@
+"""The ``clout`` command."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from transforms.layout import DEFAULT_DATA_ROOT
+
+app = typer.Typer(
+    help="clout: grade social-media influence on a curve, and catch people who game it.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+DataRoot = Annotated[
+    Path,
+    typer.Option(
+        "--data-root",
+        help="Folder holding landing/, the lake and warehouse/ (env CLOUT_DATA_ROOT).",
+        envvar="CLOUT_DATA_ROOT",
+    ),
+]
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
+    for noisy in ("great_expectations", "py4j"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _date(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date like 2026-01-31", param_hint=option
+        ) from None
+
+
+@app.command()
+def generate(
+    data_root: DataRoot = DEFAULT_DATA_ROOT,
+    users: Annotated[int, typer.Option(min=100, help="Users in the network.")] = 20_000,
+    days: Annotated[int, typer.Option(min=1, help="Days of dumps to write.")] = 30,
+    start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD.")] = "2026-01-01",
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 7,
+) -> None:
+    """Write a synthetic social network as daily dumps in the landing contract."""
+    from transforms.generate import generate as generate_network
+
+    _setup_logging()
+    began = time.monotonic()
+    summary = generate_network(
+        data_root,
+        users=users,
+        days=days,
+        start=_date(start, "--start"),
+        seed=seed,
+        progress=lambda line: logging.info("generate %s", line),
+    )
+    typer.echo(
+        f"Wrote {summary.events_written:,} events for {summary.users:,} users over "
+        f"{summary.days} days to {Path(data_root) / 'landing'} in {time.monotonic() - began:.1f} s "
+        f"(news day {summary.news_day}; {summary.bad_rows_injected:,} bad and "
+        f"{summary.duplicate_rows_injected:,} duplicate rows injected)."
+    )
+
+
+@app.command()
+def run(
+    data_root: DataRoot = DEFAULT_DATA_ROOT,
+    day: Annotated[str | None, typer.Option("--date", help="The one day to run.")] = None,
+    start: Annotated[str | None, typer.Option(help="First day of a range.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last day of a range (inclusive).")] = None,
+) -> None:
+    """Run the nightly job for one day (--date) or a range (--start/--end), in date order."""
+    from transforms.pipeline import run_range
+
+    if day and (start or end):
+        raise typer.BadParameter("give either --date or --start/--end, not both")
+    if day:
+        first = last = _date(day, "--date")
+    elif start and end:
+        first, last = _date(start, "--start"), _date(end, "--end")
+    else:
+        raise typer.BadParameter("give --date D, or --start D1 --end D2")
+    _setup_logging()
+    began = time.monotonic()
+    warehouse = run_range(data_root, first, last)
+    typer.echo(f"Published {first} to {last} in {time.monotonic() - began:.1f} s: {warehouse}")
+
+
+@app.command()
+def summary(data_root: DataRoot = DEFAULT_DATA_ROOT) -> None:
+    """Print what the published warehouse holds: counts, score spread, top users, flags."""
+    from transforms.summary import render_summary
+
+    typer.echo(render_summary(data_root))
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="A SQL query over the warehouse's tables.")],
+    data_root: DataRoot = DEFAULT_DATA_ROOT,
+) -> None:
+    """Run one read-only SQL query against the published warehouse and print the result."""
+    import duckdb
+
+    from transforms.layout import Layout
+
+    warehouse = Layout(data_root).warehouse
+    if not warehouse.exists():
+        raise typer.BadParameter(
+            f"no warehouse at {warehouse}: run `clout run` first", param_hint="--data-root"
+        )
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.sql(sql).show(max_rows=50, max_width=200)
+
+
+if __name__ == "__main__":
+    app()

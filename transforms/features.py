@@ -1,0 +1,45 @@
+"""Step 2, daily features: what each user gave and received on the day, and their topics."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from transforms import engine
+from transforms.layout import Layout
+
+log = logging.getLogger(__name__)
+
+# A giver with no score yet counts as much as a user at the curve's floor (1/100)...
+# times ten: new accounts are common and mostly genuine.
+UNSCORED_STANDING = 0.1
+PREV_SCORES_SCHEMA = "user_id varchar, score double"
+
+
+def build_daily_features(data_root: Path, day: date) -> Path:
+    """Write the day's per-user features and topic counts; return the features path."""
+    layout = Layout(data_root)
+    started = time.monotonic()
+    with engine.connect(layout.duckdb_temp) as con:
+        con.execute(
+            "create temp view day_events as select * from "
+            + engine.parquet_source(layout.events(day))
+        )
+        engine.view(con, "prev_scores", layout.scores(day - timedelta(days=1)), PREV_SCORES_SCHEMA)
+        engine.set_variables(con, unscored_standing=UNSCORED_STANDING)
+        users = engine.write_parquet(
+            con, engine.sql("features/daily_user"), layout.daily_features(day)
+        )
+        topic_rows = engine.write_parquet(
+            con, engine.sql("features/daily_topics"), layout.daily_topics(day)
+        )
+    log.info(
+        "features %s: %d users, %d user-topic rows in %.1f s",
+        day,
+        users,
+        topic_rows,
+        time.monotonic() - started,
+    )
+    return layout.daily_features(day)

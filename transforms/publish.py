@@ -1,0 +1,192 @@
+"""Step 8, publish: make the day visible to analysts in one atomic switch.
+
+The step outputs under ``<data_root>/<table>/dt=D/`` are the source of truth, and a rerun
+overwrites them. Readers must never see a day half-rewritten, so publishing hard-links
+each output into ``published/<table>/dt=D/`` under a new, never-reused name (no copy),
+records the names in ``published/manifest.json``, and writes a new warehouse file whose
+views list exactly those files. The new file replaces ``warehouse/clout.duckdb`` with an
+atomic rename: an analyst holding the old file open keeps a consistent old snapshot,
+the next one to open it sees the new day, and nobody blocks the night.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from datetime import UTC, date, datetime
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+import duckdb
+
+from transforms import engine
+from transforms.ingest import read_counts
+from transforms.layout import Layout, partition
+from transforms.scoring import MODEL_VERSION
+
+log = logging.getLogger(__name__)
+
+# Tables published from one file per day; run_log keeps one file per run.
+DAILY_TABLES = ("scores", "user_features", "gaming_flags", "quarantine")
+# DuckDB 1.4 and 1.5 (the CLI on PyPI) read files written for this storage version.
+STORAGE_VERSION = "v1.4.0"
+
+
+@cache
+def code_version() -> str:
+    version = metadata.version("clout")
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return version
+    return f"{version}+g{sha}" if sha else version
+
+
+def publish(data_root: Path, day: date, started_at: datetime | None = None) -> Path:
+    """Publish the day's outputs and its run_log row; return the warehouse path."""
+    layout = Layout(data_root)
+    began = time.monotonic()
+    started_at = started_at or datetime.now(UTC)
+    token = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    manifest = read_manifest(layout)
+    sources = {
+        "scores": layout.scores(day),
+        "user_features": layout.user_features(day),
+        "gaming_flags": layout.gaming_flags(day),
+        "quarantine": layout.quarantine(day),
+    }
+    for table, source in sources.items():
+        target = layout.published / table / partition(day) / f"{table}-{token}.parquet"
+        _link(source, target)
+        days = manifest["tables"].setdefault(table, {})
+        previous = days.get(day.isoformat())
+        days[day.isoformat()] = str(target.relative_to(layout.root))
+        _forget_older_versions(layout, target, previous)
+
+    run_log_file = _write_run_log(layout, day, started_at, token)
+    manifest["tables"].setdefault("run_log", {}).setdefault(day.isoformat(), []).append(
+        str(run_log_file.relative_to(layout.root))
+    )
+    manifest["published_dates"] = sorted({*manifest.get("published_dates", []), day.isoformat()})
+    build_warehouse(layout, manifest)
+    engine.write_json(layout.manifest, manifest)
+    log.info(
+        "publish %s: %s now shows %d days in %.1f s",
+        day,
+        layout.warehouse,
+        len(manifest["published_dates"]),
+        time.monotonic() - began,
+    )
+    return layout.warehouse
+
+
+def read_manifest(layout: Layout) -> dict:
+    if layout.manifest.exists():
+        return json.loads(layout.manifest.read_text())
+    return {"tables": {}, "published_dates": []}
+
+
+def published_dates(data_root: Path) -> list[date]:
+    return [
+        date.fromisoformat(d) for d in read_manifest(Layout(data_root)).get("published_dates", [])
+    ]
+
+
+def build_warehouse(layout: Layout, manifest: dict) -> None:
+    """Write a new warehouse file of views over the published files, then swap it in."""
+    layout.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    tmp = engine.temporary_sibling(layout.warehouse)
+    try:
+        con = duckdb.connect()
+        try:
+            con.execute(
+                f"attach {engine.quote_path(tmp)} as warehouse "
+                f"(storage_version '{STORAGE_VERSION}')"
+            )
+            for table in (*DAILY_TABLES, "run_log"):
+                # Every publish adds a file to every table, so none is ever empty of files.
+                files = _files(layout, manifest, table)
+                con.execute(
+                    f"create view warehouse.{table} as select * from {engine.parquet_source(files)}"
+                )
+            con.execute("checkpoint warehouse")
+            con.execute("detach warehouse")
+        finally:
+            con.close()
+        os.replace(tmp, layout.warehouse)
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+
+
+def _files(layout: Layout, manifest: dict, table: str) -> list[Path]:
+    entries = manifest["tables"].get(table, {})
+    files: list[Path] = []
+    for day in sorted(entries):
+        value = entries[day]
+        for relative in value if isinstance(value, list) else [value]:
+            files.append(layout.root / relative)
+    return files
+
+
+def _link(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = engine.temporary_sibling(target)
+    try:
+        try:
+            os.link(source, tmp)
+        except OSError:
+            # Another file system or no hard links: a copy is slower but as safe.
+            shutil.copy2(source, tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _forget_older_versions(layout: Layout, current: Path, previous: str | None) -> None:
+    """Keep the current and the previous version of a day; a reader of the last warehouse
+    may still be reading the previous one."""
+    keep = {current.name}
+    if previous:
+        keep.add(Path(previous).name)
+    for old in current.parent.glob("*.parquet"):
+        if old.name not in keep:
+            old.unlink(missing_ok=True)
+
+
+def _write_run_log(layout: Layout, day: date, started_at: datetime, token: str) -> Path:
+    counts = read_counts(layout.root, day)
+    target = layout.run_log_dir(day) / f"run-{token}.parquet"
+    with engine.connect(layout.duckdb_temp) as con:
+        users_scored = engine.parquet_rows(con, layout.scores(day))
+        flags = engine.parquet_rows(con, layout.gaming_flags(day))
+        engine.set_variables(
+            con,
+            run_date=day,
+            events_read=counts.events_read,
+            events_accepted=counts.events_accepted,
+            events_quarantined=counts.events_quarantined,
+            events_duplicate=counts.events_duplicate,
+            events_late=counts.events_late,
+            files_quarantined=counts.files_quarantined,
+            users_scored=users_scored,
+            gaming_flags=flags,
+            started_at=started_at,
+            code_version=code_version(),
+            model_version=MODEL_VERSION,
+        )
+        engine.write_parquet(con, engine.sql("publish/run_log"), target)
+    return target

@@ -1,0 +1,79 @@
+"""Steps 4 and 5: grade every user on the population curve, then give each an archetype."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from transforms import engine
+from transforms.layout import Layout
+
+log = logging.getLogger(__name__)
+
+MODEL_VERSION = "clout-score-v1"
+ARCHETYPES = (
+    "Curator", "Broadcaster", "Taste Maker", "Celebrity",
+    "Syndicator", "Feeder", "Thought Leader", "Pundit",
+    "Dabbler", "Conversationalist", "Socializer", "Networker",
+    "Observer", "Explorer", "Activist", "Specialist",
+)  # fmt: skip
+PREV_SCORES_SCHEMA = "user_id varchar, score double"
+
+
+def score_users(data_root: Path, day: date) -> Path:
+    """Write the day's user features and graded scores; return the graded path."""
+    layout = Layout(data_root)
+    started = time.monotonic()
+    window_days = engine.read_json(layout.state_meta(day))["window_days"]
+    with engine.connect(layout.duckdb_temp) as con:
+        con.execute(
+            "create temp view state as select * from " + engine.parquet_source(layout.state(day))
+        )
+        con.execute(
+            "create temp view topic_state as select * from "
+            + engine.parquet_source(layout.topic_state(day))
+        )
+        engine.view(con, "prev_scores", layout.scores(day - timedelta(days=1)), PREV_SCORES_SCHEMA)
+        engine.set_variables(
+            con, feature_date=day, window_days=window_days, model_version=MODEL_VERSION
+        )
+        users = engine.write_parquet(
+            con, engine.sql("scoring/user_features"), layout.user_features(day)
+        )
+        con.execute(
+            "create temp view user_features as select * from "
+            + engine.parquet_source(layout.user_features(day))
+        )
+        engine.write_parquet(con, engine.sql("scoring/graded"), layout.graded(day))
+    log.info("score %s: %d users graded in %.1f s", day, users, time.monotonic() - started)
+    return layout.graded(day)
+
+
+def assign_archetypes(data_root: Path, day: date) -> Path:
+    """Write the day's published scores with each user's archetype; return their path."""
+    layout = Layout(data_root)
+    started = time.monotonic()
+    with engine.connect(layout.duckdb_temp) as con:
+        con.execute(
+            "create temp view graded as select * from " + engine.parquet_source(layout.graded(day))
+        )
+        con.execute(
+            "create temp view user_features as select * from "
+            + engine.parquet_source(layout.user_features(day))
+        )
+        engine.set_variables(con, score_date=day)
+        users = engine.write_parquet(con, engine.sql("scoring/scores"), layout.scores(day))
+        mix = con.execute(
+            f"select archetype, count(*) from {engine.parquet_source(layout.scores(day))} "
+            "group by 1 order by 2 desc limit 3"
+        ).fetchall()
+    log.info(
+        "archetypes %s: %d users, most common %s in %.1f s",
+        day,
+        users,
+        ", ".join(f"{name} {count}" for name, count in mix),
+        time.monotonic() - started,
+    )
+    return layout.scores(day)

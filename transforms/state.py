@@ -1,0 +1,101 @@
+"""Step 3, rolling state: each user's 90-day memory, updated incrementally.
+
+state(D) = state(D-1) + features(D) - features(D-90). Reading three bounded inputs keeps
+a night's cost proportional to the day's users, whatever the length of the history.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from transforms import engine
+from transforms.layout import WINDOW_DAYS, Layout
+
+log = logging.getLogger(__name__)
+
+# Days of daily values kept for the gaming rules: 14 days of changes plus today.
+HISTORY_DAYS = 15
+
+
+class StateOutOfOrder(RuntimeError):
+    """Day D was asked for before day D-1 has state."""
+
+
+def update_state(data_root: Path, day: date) -> Path:
+    """Write the user and topic state for ``day`` from yesterday's state; return its path."""
+    layout = Layout(data_root)
+    yesterday = day - timedelta(days=1)
+    expiring_day = day - timedelta(days=WINDOW_DAYS)
+    earlier = [d for d in layout.existing_days("state") if d < day]
+    has_yesterday = layout.state(yesterday).exists()
+    if earlier and not has_yesterday:
+        raise StateOutOfOrder(
+            f"no state for {yesterday}, but state exists for {earlier[-1]}: days must run in "
+            f"date order. Run {earlier[-1] + timedelta(days=1)} through {yesterday} first "
+            f"(clout run --start {earlier[-1] + timedelta(days=1)} --end {day})."
+        )
+    window_days = 1
+    if has_yesterday:
+        window_days = min(
+            engine.read_json(layout.state_meta(yesterday))["window_days"] + 1, WINDOW_DAYS
+        )
+
+    started = time.monotonic()
+    with engine.connect(layout.duckdb_temp) as con:
+        con.execute(
+            "create temp view today as select * from "
+            + engine.parquet_source(layout.daily_features(day))
+        )
+        con.execute(
+            "create temp view today_topics as select * from "
+            + engine.parquet_source(layout.daily_topics(day))
+        )
+        if has_yesterday:
+            con.execute(
+                "create temp view prev_state as select * from "
+                + engine.parquet_source(layout.state(yesterday))
+            )
+            con.execute(
+                "create temp view prev_topics as select * from "
+                + engine.parquet_source(layout.topic_state(yesterday))
+            )
+        else:
+            con.execute(
+                """
+                create temp table prev_state as
+                select *, null::date as first_seen, null::date as last_active,
+                       []::bigint[] as engagers_history, []::double[] as reactions_history,
+                       []::bigint[] as followers_history
+                from today limit 0
+                """
+            )
+            con.execute("create temp table prev_topics as select * from today_topics limit 0")
+        if has_yesterday and layout.daily_features(expiring_day).exists():
+            con.execute(
+                "create temp view expiring as select * from "
+                + engine.parquet_source(layout.daily_features(expiring_day))
+            )
+            con.execute(
+                "create temp view expiring_topics as select * from "
+                + engine.parquet_source(layout.daily_topics(expiring_day))
+            )
+        else:
+            con.execute("create temp table expiring as select * from today limit 0")
+            con.execute("create temp table expiring_topics as select * from today_topics limit 0")
+        engine.set_variables(con, state_date=day, history_days=HISTORY_DAYS)
+        users = engine.write_parquet(con, engine.sql("state/user_state"), layout.state(day))
+        engine.write_parquet(con, engine.sql("state/user_topic_state"), layout.topic_state(day))
+    engine.write_json(layout.state_meta(day), {"state_date": day, "window_days": window_days})
+    log.info(
+        "state %s: %d users in the %d-day window (%d of %d days filled) in %.1f s",
+        day,
+        users,
+        WINDOW_DAYS,
+        window_days,
+        WINDOW_DAYS,
+        time.monotonic() - started,
+    )
+    return layout.state(day)

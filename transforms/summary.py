@@ -1,0 +1,68 @@
+"""The short report ``make run`` ends with, read from the published warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from transforms import engine
+from transforms.layout import Layout
+
+
+def render_summary(data_root: Path) -> str:
+    """A few lines on what the warehouse holds, ending with how to open it."""
+    layout = Layout(data_root)
+    if not layout.warehouse.exists():
+        return f"No warehouse at {layout.warehouse} yet: run the nightly job first."
+    with duckdb.connect(str(layout.warehouse), read_only=True) as con:
+        totals = _one(con, "summary/ingest_totals")
+        spread = _one(con, "summary/score_spread")
+        top = con.execute(engine.sql("summary/top_users")).fetchall()
+        flags = con.execute(engine.sql("summary/flag_counts")).fetchall()
+
+    lines = [
+        f"clout warehouse {layout.warehouse}",
+        f"  days published: {totals['days']} ({totals['first_day']} to {totals['last_day']})",
+        f"  events read {totals['events_read']:,} = accepted {totals['events_accepted']:,}"
+        f" + quarantined {totals['events_quarantined']:,}"
+        f" + duplicate {totals['events_duplicate']:,} (late arrivals {totals['events_late']:,})",
+        f"  scores on {spread['score_date']}: {spread['users']:,} users; "
+        f"min {spread['min']:.0f}, p25 {spread['p25']:.1f}, median {spread['median']:.1f}, "
+        f"p75 {spread['p75']:.1f}, p95 {spread['p95']:.1f}, p99 {spread['p99']:.1f}, "
+        f"max {spread['max']:.0f}",
+        "  top users:",
+    ]
+    for user_id, score, percentile, archetype, delta in top:
+        change = "new" if delta is None else f"{delta:+.1f}"
+        lines.append(
+            f"    {user_id:<14} {score:6.2f}  p{percentile:6.2f}  {archetype:<18} ({change} today)"
+        )
+    total_flags = sum(row[1] for row in flags)
+    latest_flags = sum(row[2] for row in flags)
+    lines.append(
+        f"  gaming flags: {total_flags:,} over all days, {latest_flags:,} on the latest day"
+        + (": " + ", ".join(f"{rule} {n:,}" for rule, n, _, _ in flags) if flags else "")
+    )
+    root = _shell_path(layout.root)
+    lines += [
+        "  open the warehouse (read-only; the night keeps running):",
+        f'    .venv/bin/clout query --data-root {root} "select * from scores limit 10"',
+        '    .venv/bin/python -c "import duckdb; '
+        f"con = duckdb.connect('{_shell_path(layout.warehouse)}', read_only=True); "
+        "con.sql('from scores limit 10').show()\"",
+    ]
+    return "\n".join(lines)
+
+
+def _one(con: duckdb.DuckDBPyConnection, name: str) -> dict:
+    cursor = con.execute(engine.sql(name))
+    columns = [d[0] for d in cursor.description]
+    return dict(zip(columns, cursor.fetchone(), strict=True))
+
+
+def _shell_path(path: Path) -> str:
+    try:
+        return "./" + str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
