@@ -1,0 +1,130 @@
+"""
+# clout_nightly
+
+Grades every user's social-media influence for one day and flags score gaming.
+The run whose data interval is `[D 00:00, D+1 00:00)` UTC processes the dump
+`<CLOUT_DATA_ROOT>/landing/dt=D/` and publishes `<CLOUT_DATA_ROOT>/warehouse/clout.duckdb`.
+
+| task | what it does |
+|---|---|
+| `wait_for_inputs` | waits (reschedule mode, up to 12 h) for the dump's `_SUCCESS` marker and for night D-1 to be published: day D's 90-day state is built on D-1's, so the nights of a backfill run in date order even when several runs are allowed at once |
+| `ingest` | validates every row against the landing contract; bad rows go to `quarantine/dt=D/` with a reason; duplicate `event_id`s are counted, not loaded |
+| `features` | per-user counts of what each user gave and received that day, and their topics |
+| `state` | each user's 90-day memory: yesterday's state + today - the day leaving the window |
+| `score` | signals (reach, amplification, network impact, audience), raw score, grade on the curve |
+| `archetypes` | one of the 16 Klout styles from the four axes and the score level |
+| `gaming` | robust-z jumps against the user's own history and the population |
+| `checks` | Great Expectations suites in `expectations/`; a failed critical check stops the night before it publishes, leaving the previous night's warehouse in place |
+| `publish` | links the day's files into `published/` and swaps in a new warehouse file atomically; adds a `run_log` row |
+
+Tasks hand each other file paths only. Every task is idempotent: clearing and rerunning
+any task, or the whole run, gives the same rows. Logic lives in `transforms/`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from airflow.sdk import CronDataIntervalTimetable, PokeReturnValue, dag, get_current_context, task
+
+RETRIES = {
+    "retries": 2,
+    "retry_delay": timedelta(minutes=2),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=30),
+}
+
+
+def _run_date() -> date:
+    return get_current_context()["data_interval_start"].date()
+
+
+def _data_root():
+    from transforms.layout import data_root_from_env
+
+    return data_root_from_env()
+
+
+@dag(
+    dag_id="clout_nightly",
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    catchup=False,
+    # Steps write the day's files and the warehouse; one night at a time keeps a
+    # single writer. Backfills have their own limit, hence the ordering sensor too.
+    max_active_runs=1,
+    default_args={"owner": "clout", **RETRIES},
+    doc_md=__doc__,
+    tags=["clout", "nightly"],
+)
+def clout_nightly():
+    @task.sensor(poke_interval=60, timeout=12 * 3600, mode="reschedule")
+    def wait_for_inputs() -> PokeReturnValue:
+        import logging
+
+        from transforms.readiness import night_can_start
+
+        day = _run_date()
+        readiness = night_can_start(_data_root(), day)
+        if not readiness.ready:
+            logging.getLogger(__name__).info(
+                "night %s is waiting for %s", day, readiness.waiting_for
+            )
+        return PokeReturnValue(is_done=readiness.ready, xcom_value=day.isoformat())
+
+    @task
+    def ingest(day: str) -> str:
+        from transforms.ingest import ingest_day
+        from transforms.layout import Layout
+
+        ingest_day(_data_root(), date.fromisoformat(day))
+        return str(Layout(_data_root()).events(date.fromisoformat(day)))
+
+    @task
+    def features(events: str) -> str:
+        from transforms.features import build_daily_features
+
+        return str(build_daily_features(_data_root(), _run_date()))
+
+    @task
+    def state(daily_features: str) -> str:
+        from transforms.state import update_state
+
+        return str(update_state(_data_root(), _run_date()))
+
+    @task
+    def score(user_state: str) -> str:
+        from transforms.scoring import score_users
+
+        return str(score_users(_data_root(), _run_date()))
+
+    @task
+    def archetypes(graded: str) -> str:
+        from transforms.scoring import assign_archetypes
+
+        return str(assign_archetypes(_data_root(), _run_date()))
+
+    @task
+    def gaming(scores: str) -> str:
+        from transforms.gaming import flag_gaming
+
+        return str(flag_gaming(_data_root(), _run_date()))
+
+    @task
+    def checks(gaming_flags: str) -> str:
+        from transforms.quality import check_quality
+
+        return str(check_quality(_data_root(), _run_date()))
+
+    @task
+    def publish(check_results: str) -> str:
+        from transforms.publish import publish as publish_night
+
+        started_at = get_current_context()["dag_run"].start_date
+        return str(publish_night(_data_root(), _run_date(), started_at))
+
+    day = wait_for_inputs()
+    publish(checks(gaming(archetypes(score(state(features(ingest(day))))))))
+
+
+clout_nightly()
