@@ -27,10 +27,11 @@ def render_summary(data_root: Path) -> str:
         f"  events read {totals['events_read']:,} = accepted {totals['events_accepted']:,}"
         f" + quarantined {totals['events_quarantined']:,}"
         f" + duplicate {totals['events_duplicate']:,} (late arrivals {totals['events_late']:,})",
-        f"  scores on {spread['score_date']}: {spread['users']:,} users; "
-        f"min {spread['min']:.0f}, p25 {spread['p25']:.1f}, median {spread['median']:.1f}, "
-        f"p75 {spread['p75']:.1f}, p95 {spread['p95']:.1f}, p99 {spread['p99']:.1f}, "
-        f"max {spread['max']:.0f}",
+        f"  scores on {spread['score_date']}: {spread['users']:,} users, "
+        f"{spread['graded']:,} graded on the curve: p25 {spread['p25']:.1f}, "
+        f"median {spread['median']:.1f}, p75 {spread['p75']:.1f}, p95 {spread['p95']:.1f}, "
+        f"p99 {spread['p99']:.1f}, max {spread['max']:.0f}; "
+        f"{spread['at_floor']:,} at the floor of 1 (nobody acted on them in 90 days)",
         "  top users:",
     ]
     for user_id, score, percentile, archetype, delta in top:
