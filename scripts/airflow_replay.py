@@ -2,7 +2,7 @@
 
 This is what ``make run`` uses: Airflow's own ``dag.test()`` on the embedded default
 (SQLite metadata database in ``.airflow/``), in one process so Airflow starts once.
-Usage: python scripts/airflow_replay.py --data-root DIR --start D1 --end D2
+Usage: python scripts/airflow_replay.py --data-root DIR --start D1 (--end D2 | --days N)
 """
 
 from __future__ import annotations
@@ -32,9 +32,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-root", type=Path, default=Path("data"))
     parser.add_argument("--start", type=date.fromisoformat, required=True)
-    parser.add_argument("--end", type=date.fromisoformat, required=True)
+    last = parser.add_mutually_exclusive_group(required=True)
+    last.add_argument("--end", type=date.fromisoformat, help="last day, inclusive")
+    last.add_argument("--days", type=int, help="number of days from --start")
     parser.add_argument("--airflow-home", type=Path, default=REPO / ".airflow")
     args = parser.parse_args()
+    end = args.end or args.start + timedelta(days=args.days - 1)
     configure_airflow(args.airflow_home.resolve(), args.data_root)
 
     from airflow.dag_processing.dagbag import DagBag
@@ -51,7 +54,7 @@ def main() -> int:
     print(f"airflow ready in {time.monotonic() - began:.1f} s (AIRFLOW_HOME={args.airflow_home})")
 
     day = args.start
-    while day <= args.end:
+    while day <= end:
         night_began = time.monotonic()
         # dag.test infers a manual run's data interval as the last one that ended by its
         # logical date, so the night of D is asked for at D+1 00:00 UTC.
