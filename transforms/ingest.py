@@ -177,7 +177,13 @@ def _load_file(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, str] | 
                 "unsupported_file",
                 f"{name}: only *.jsonl, *.jsonl.gz and *.parquet files are read",
             )
-    except (duckdb.IOException, duckdb.InvalidInputException) as error:
+    except duckdb.Error as error:
+        # The file's fault: an IO or invalid-input error, or the bare Error DuckDB raises
+        # for some corrupt Parquet footers. Any other error (a SQL mistake) is ours.
+        if type(error) is not duckdb.Error and not isinstance(
+            error, (duckdb.IOException, duckdb.InvalidInputException)
+        ):
+            raise
         first_line = str(error).strip().splitlines()[0][:500]
         return ("unreadable_file", f"{name}: {first_line}")
     return None
@@ -196,7 +202,7 @@ def _load_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         from read_csv(
             {engine.quote_path(path)}, columns = {{'raw': 'VARCHAR'}}, header = false,
             delim = chr(31), quote = '', escape = '', auto_detect = false,
-            strict_mode = false, store_rejects = true, max_line_size = 10000000
+            strict_mode = true, store_rejects = true, max_line_size = 10000000
         )
         """
     )
@@ -204,7 +210,9 @@ def _load_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         """
         create or replace temp table file_rejects as
         select line as line_number, any_value(error_type) as error_type,
-               any_value(csv_line) as raw, any_value(error_message) as message
+               -- csv_line also carries the line breaks of blank lines just before it
+               ltrim(any_value(csv_line), chr(13) || chr(10)) as raw,
+               any_value(error_message) as message
         from reject_errors group by line
         """
     )
@@ -231,9 +239,13 @@ def _load_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         """
         insert into quarantined
         select getvariable('source_file'), line_number,
-               case when error_type = 'INVALID ENCODING' then 'invalid_utf8'
+               case error_type when 'INVALID ENCODING' then 'invalid_utf8'
+                    when 'TOO MANY COLUMNS' then 'malformed_json'
                     else 'unreadable_line' end,
-               case when error_type = 'INVALID ENCODING' then 'the line is not valid UTF-8'
+               case error_type when 'INVALID ENCODING' then 'the line is not valid UTF-8'
+                    -- JSON never holds a raw control character such as the separator.
+                    when 'TOO MANY COLUMNS'
+                        then 'the line is not valid JSON (it holds a raw 0x1F control character)'
                     else message end,
                raw
         from file_rejects

@@ -12,7 +12,7 @@ parsed as (
         source_file,
         line_number,
         raw,
-        raw is null or trim(raw) = '' as is_blank,
+        raw is null or trim(raw, ' ' || chr(9)) = '' as is_blank,
         coalesce(json_valid(raw), false) as is_json
     from raw_lines
 ),

@@ -17,7 +17,7 @@ timed as (
             when regexp_full_match(
                 ts_text,
                 '\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})'
-            ) then try_cast(ts_text as timestamptz)
+            ) then try_cast(upper(ts_text) as timestamptz)
         end as ts
     from parsed_rows
 ),
