@@ -38,10 +38,10 @@ def update_state(data_root: Path, day: date) -> Path:
             f"(clout run --start {earlier[-1] + timedelta(days=1)} --end {day})."
         )
     window_days = 1
+    prev_window_days = 0
     if has_yesterday:
-        window_days = min(
-            engine.read_json(layout.state_meta(yesterday))["window_days"] + 1, WINDOW_DAYS
-        )
+        prev_window_days = engine.read_json(layout.state_meta(yesterday))["window_days"]
+        window_days = min(prev_window_days + 1, WINDOW_DAYS)
 
     started = time.monotonic()
     with engine.connect(layout.duckdb_temp) as con:
@@ -73,7 +73,9 @@ def update_state(data_root: Path, day: date) -> Path:
                 """
             )
             con.execute("create temp table prev_topics as select * from today_topics limit 0")
-        if has_yesterday and layout.daily_features(expiring_day).exists():
+        # Yesterday's state holds the expiring day only once its window is full: features
+        # from before the state's first day were never added, so they are not subtracted.
+        if prev_window_days >= WINDOW_DAYS and layout.daily_features(expiring_day).exists():
             con.execute(
                 "create temp view expiring as select * from "
                 + engine.parquet_source(layout.daily_features(expiring_day))

@@ -1,0 +1,269 @@
+"""Step 3, update_state: the incremental 90-day window and the 15-day histories.
+
+state(D) = state(D-1) + features(D) - features(D-90); expected numbers are worked by hand.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+
+import duckdb
+import pytest
+
+from transforms import engine
+from transforms.features import build_daily_features
+from transforms.layout import WINDOW_DAYS
+from transforms.state import HISTORY_DAYS, StateOutOfOrder, update_state
+
+D0 = date(2026, 1, 1)
+
+
+def day(n: int) -> date:
+    return D0 + timedelta(days=n)
+
+
+def run_day(lake, when: date, events) -> dict:
+    """Write the day's events, build its features and state; return the state by user."""
+    lake.events(when, events)
+    build_daily_features(lake.root, when)
+    return lake.by_user(update_state(lake.root, when))
+
+
+def topics(lake, when: date) -> list[tuple[str, str, int]]:
+    rows = lake.rows(lake.layout.topic_state(when), order_by="user_id, topic")
+    return [(r["user_id"], r["topic"], r["mentions"]) for r in rows]
+
+
+def carry_state(lake, src: date, dst: date, window_days: int) -> None:
+    """Copy the state of ``src`` to ``dst``: the state after days with no events at all.
+
+    Window sums do not change on an empty day, so this stands in for running every day
+    in between; only the histories would be longer (set_histories writes them where a
+    test reads them).
+    """
+    layout = lake.layout
+    for path in (layout.state, layout.topic_state):
+        path(dst).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path(src), path(dst))
+    engine.write_json(layout.state_meta(dst), {"state_date": dst, "window_days": window_days})
+
+
+def set_histories(
+    lake, when: date, user: str, engagers: list, reactions: list, followers: list
+) -> None:
+    """Replace one user's three history lists in the state of ``when``."""
+    path = lake.layout.state(when)
+    con = duckdb.connect()
+    try:
+        con.execute(
+            "create table s as select * replace ("
+            "  case when user_id = $u then $e::bigint[] else engagers_history end"
+            "    as engagers_history,"
+            "  case when user_id = $u then $r::double[] else reactions_history end"
+            "    as reactions_history,"
+            "  case when user_id = $u then $f::bigint[] else followers_history end"
+            f"    as followers_history) from {engine.parquet_source(path)}",
+            {"u": user, "e": engagers, "r": reactions, "f": followers},
+        )
+        con.execute(f"copy s to {engine.quote_path(path)} (format parquet)")
+    finally:
+        con.close()
+
+
+def test_first_day_ever_starts_fresh(lake):
+    state = run_day(lake, D0, [("A", "post", None, ["AI"]), ("B", "like", "A")])
+    assert sorted(state) == ["A", "B"]
+    a = state["A"]
+    assert (a["posts"], a["actions_given"], a["content_items"]) == (1, 1, 1)
+    assert (a["likes_received"], a["reactions_received"], a["distinct_engagers"]) == (1, 1, 1)
+    assert a["weighted_reactions"] == pytest.approx(1.0)  # sqrt(1/1)
+    assert a["impact"] == pytest.approx(0.1)  # unscored giver
+    assert (a["active_days"], a["present_days"]) == (1, 1)
+    assert (a["first_seen"], a["last_active"]) == (D0, D0)
+    assert a["engagers_history"] == [1]
+    assert a["reactions_history"] == [pytest.approx(1.0)]
+    assert a["followers_history"] == [0]
+    b = state["B"]
+    assert (b["likes"], b["actions_given"], b["distinct_engagers"]) == (1, 1, 0)
+    assert (b["engagers_history"], b["reactions_history"], b["followers_history"]) == (
+        [0],
+        [0.0],
+        [0],
+    )
+    assert topics(lake, D0) == [("A", "ai", 1)]
+    meta = engine.read_json(lake.layout.state_meta(D0))
+    assert meta == {"state_date": D0.isoformat(), "window_days": 1}
+
+
+def test_second_day_adds_to_yesterday_and_appends_histories(lake):
+    run_day(
+        lake,
+        day(0),
+        [("A", "post", None, ["ai"]), ("B", "like", "A"), ("C", "follow", "A")],
+    )
+    state = run_day(
+        lake,
+        day(1),
+        [
+            ("A", "post", None, ["AI", "music"]),
+            ("A", "post"),
+            ("C", "like", "A"),
+            ("C", "like", "A"),
+            ("D", "post"),
+            ("D", "follow", "E"),  # E only receives: seen, never active
+        ],
+    )
+    assert sorted(state) == ["A", "B", "C", "D", "E"]
+    a = state["A"]
+    assert a["posts"] == 3  # 1 + 2
+    assert a["likes_received"] == 3  # B's 1 + C's 2
+    assert a["follows_received"] == 1  # C on day 0
+    assert a["distinct_engagers"] == 2  # engager-days: B on day 0, C on day 1
+    assert a["weighted_reactions"] == pytest.approx(2.0)  # 1.0 (B) + sqrt(2/2) (C)
+    assert (a["active_days"], a["present_days"]) == (2, 2)
+    assert (a["first_seen"], a["last_active"]) == (day(0), day(1))
+    assert a["engagers_history"] == [1, 1]
+    assert a["reactions_history"] == [pytest.approx(1.0), pytest.approx(1.0)]
+    assert a["followers_history"] == [1, 0]
+
+    # B is absent today: sums unchanged, 0 appended to each history
+    b = state["B"]
+    assert (b["likes"], b["actions_given"], b["active_days"], b["present_days"]) == (1, 1, 1, 1)
+    assert (b["first_seen"], b["last_active"]) == (day(0), day(0))
+    assert (b["engagers_history"], b["followers_history"]) == ([0, 0], [0, 0])
+    assert b["reactions_history"] == [0.0, 0.0]
+
+    c = state["C"]
+    assert (c["follows"], c["likes"], c["actions_given"], c["active_days"]) == (1, 2, 3, 2)
+    assert (c["first_seen"], c["last_active"]) == (day(0), day(1))
+
+    # new users: histories start the day they are first seen
+    d = state["D"]
+    assert (d["first_seen"], d["last_active"], d["engagers_history"]) == (day(1), day(1), [0])
+    e = state["E"]
+    assert (e["first_seen"], e["last_active"]) == (day(1), None)
+    assert (e["active_days"], e["present_days"], e["followers_history"]) == (0, 1, [1])
+
+    assert topics(lake, day(1)) == [("A", "ai", 2), ("A", "music", 1)]
+    assert engine.read_json(lake.layout.state_meta(day(1)))["window_days"] == 2
+
+
+def test_histories_keep_the_last_fifteen_days(lake):
+    # Day 0 for real, then yesterday's state (day 13) gets 14 days of history for A:
+    # engagers 1..14 (oldest first), reactions 1.0..14.0, 2 followers on day 3 only.
+    run_day(lake, day(0), [("g0", "like", "A"), ("Z", "post")])
+    carry_state(lake, day(0), day(13), window_days=14)
+    set_histories(
+        lake,
+        day(13),
+        "A",
+        engagers=list(range(1, 15)),
+        reactions=[float(n) for n in range(1, 15)],
+        followers=[0, 0, 0, 2] + [0] * 10,
+    )
+    # Day 14: 15 distinct engagers, one like each -> the 15th value, nothing dropped yet
+    state = run_day(lake, day(14), [(f"g{i}", "like", "A") for i in range(15)])
+    assert HISTORY_DAYS == 15
+    assert state["A"]["engagers_history"] == list(range(1, 16))
+    # Day 15: A receives nothing -> 0 appended, the oldest value (day 0) dropped
+    state = run_day(lake, day(15), [("Z", "post")])
+    a = state["A"]
+    assert a["engagers_history"] == [*range(2, 16), 0]
+    assert a["reactions_history"] == pytest.approx([float(n) for n in range(2, 16)] + [0.0])
+    assert a["followers_history"] == [0, 0, 2] + [0] * 12
+    # window sums: day 0's 1 engager + day 14's 15
+    assert a["distinct_engagers"] == 16
+    assert a["present_days"] == 2
+    assert (a["first_seen"], a["last_active"]) == (day(0), None)  # A never acted
+    # Z: absent on day 14 (0 appended), back on day 15
+    z = state["Z"]
+    assert (z["active_days"], z["last_active"]) == (2, day(15))
+    assert engine.read_json(lake.layout.state_meta(day(15)))["window_days"] == 16
+
+
+def test_the_day_ninety_days_ago_leaves_the_window(lake):
+    start = D0
+    today = start + timedelta(days=WINDOW_DAYS)  # 90 days later: day `start` expires
+    run_day(
+        lake,
+        start,
+        [
+            ("A", "post", None, ["ai"]),
+            ("B", "like", "A"),
+            ("X", "post", None, ["music"]),  # only ever active on the expiring day
+        ],
+    )
+    # yesterday's state covers start .. start + 89: a full window of 90 days
+    carry_state(lake, start, today - timedelta(days=1), window_days=WINDOW_DAYS)
+    state = run_day(
+        lake,
+        today,
+        [
+            ("A", "post", None, ["ai", "Sports"]),
+            ("A", "post"),
+            ("C", "like", "A"),
+        ],
+    )
+    # B and X had nothing but the expiring day: their window is empty, they leave
+    assert sorted(state) == ["A", "C"]
+    a = state["A"]
+    assert a["posts"] == 2  # 1 (yesterday's window) + 2 (today) - 1 (expiring)
+    assert a["actions_given"] == 2
+    assert a["likes_received"] == 1  # 1 + 1 - 1
+    assert a["distinct_engagers"] == 1  # 1 + 1 - 1
+    assert a["weighted_reactions"] == pytest.approx(1.0)
+    assert a["impact"] == pytest.approx(0.1)
+    assert (a["active_days"], a["present_days"]) == (1, 1)  # 1 + 1 - 1
+    assert (a["first_seen"], a["last_active"]) == (start, today)
+    # topics: ai 1 + 1 - 1 = 1, sports 1; X's music is gone
+    assert topics(lake, today) == [("A", "ai", 1), ("A", "sports", 1)]
+    assert engine.read_json(lake.layout.state_meta(today))["window_days"] == WINDOW_DAYS
+
+
+def test_features_from_before_the_first_state_day_are_never_subtracted(lake):
+    # Features of day -1 exist (say state was rebuilt from day 0), but state starts on
+    # day 0, so day -1 was never added. On day 89 it is the expiring day: yesterday's
+    # window (days 0..88, window_days 89) does not hold it, so nothing is subtracted.
+    before = day(-1)
+    lake.events(before, [("A", "post"), ("B", "like", "A")])
+    build_daily_features(lake.root, before)
+    run_day(lake, day(0), [("A", "post"), ("B", "like", "A")])
+    carry_state(lake, day(0), day(88), window_days=WINDOW_DAYS - 1)
+    state = run_day(lake, day(89), [("C", "post")])
+    assert sorted(state) == ["A", "B", "C"]
+    assert (state["A"]["posts"], state["A"]["likes_received"]) == (1, 1)
+    assert (state["A"]["present_days"], state["B"]["present_days"]) == (1, 1)
+    assert engine.read_json(lake.layout.state_meta(day(89)))["window_days"] == WINDOW_DAYS
+
+
+def test_window_days_stops_counting_at_ninety(lake):
+    run_day(lake, day(0), [("A", "post")])
+    carry_state(lake, day(0), day(1), window_days=WINDOW_DAYS)
+    run_day(lake, day(2), [("A", "post")])
+    assert engine.read_json(lake.layout.state_meta(day(2)))["window_days"] == WINDOW_DAYS
+
+
+def test_a_gap_in_the_days_raises_state_out_of_order(lake):
+    run_day(lake, day(0), [("A", "post")])
+    lake.events(day(3), [("A", "post")])
+    build_daily_features(lake.root, day(3))
+    with pytest.raises(StateOutOfOrder) as raised:
+        update_state(lake.root, day(3))
+    message = str(raised.value)
+    assert f"no state for {day(2)}" in message
+    assert f"state exists for {day(0)}" in message
+    assert f"Run {day(1)} through {day(2)} first" in message
+    assert f"clout run --start {day(1)} --end {day(3)}" in message
+    assert not lake.layout.state(day(3)).exists()
+
+
+def test_rerunning_a_day_gives_the_same_state(lake):
+    run_day(lake, day(0), [("A", "post"), ("B", "like", "A")])
+    first = run_day(lake, day(1), [("A", "post"), ("C", "like", "A")])
+    again = lake.by_user(update_state(lake.root, day(1)))
+    assert again == first
+    # the first day can be rerun too once later days exist: nothing earlier is missing
+    rerun = lake.by_user(update_state(lake.root, day(0)))
+    assert rerun["A"]["posts"] == 1
+    assert engine.read_json(lake.layout.state_meta(day(0)))["window_days"] == 1
