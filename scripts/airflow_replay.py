@@ -24,8 +24,32 @@ def configure_airflow(airflow_home: Path, data_root: Path) -> None:
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags")
     os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
-    os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "INFO"
+    # Airflow logs hundreds of lines a night at INFO; this script prints one line a
+    # night with the counts instead. Warnings, errors and tracebacks still show.
+    os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
     os.environ["CLOUT_DATA_ROOT"] = str(data_root.resolve())
+
+
+def night_counts(data_root: Path, day: date) -> str:
+    import duckdb
+
+    from transforms.ingest import read_counts
+    from transforms.layout import Layout
+
+    layout = Layout(data_root)
+    counts = read_counts(data_root, day)
+    with duckdb.connect() as con:
+        users, flags = (
+            con.execute(
+                "select count(*) from read_parquet(?, hive_partitioning = false)", [str(path)]
+            ).fetchone()[0]
+            for path in (layout.scores(day), layout.gaming_flags(day))
+        )
+    return (
+        f"read {counts.events_read:,} = accepted {counts.events_accepted:,} + quarantined "
+        f"{counts.events_quarantined:,} + duplicate {counts.events_duplicate:,}; "
+        f"{users:,} users scored, {flags:,} flags"
+    )
 
 
 def main() -> int:
@@ -61,7 +85,11 @@ def main() -> int:
         interval_end = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
         run = dag.test(logical_date=interval_end)
         state = str(getattr(run, "state", "unknown"))
-        print(f"clout_nightly {day}: {state} in {time.monotonic() - night_began:.1f} s", flush=True)
+        print(
+            f"clout_nightly {day}: {state} in {time.monotonic() - night_began:.1f} s"
+            + (f"; {night_counts(args.data_root, day)}" if state == "success" else ""),
+            flush=True,
+        )
         if state != "success":
             print(
                 f"the night of {day} did not succeed; the task logs above say why. "
