@@ -1,8 +1,8 @@
 """Step 7, data-quality checks: Great Expectations suites from ``expectations/``.
 
 Each suite guards one compact table of the day (never the raw events). An expectation
-whose ``meta.critical`` is true stops the publish when it fails, so yesterday's
-warehouse stays in place; the others are warnings, logged and kept in the results.
+of GX severity ``critical`` stops the publish when it fails, so yesterday's warehouse
+stays in place; ``warning`` ones are logged and kept in the results.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def _frames(layout: Layout, day: date) -> dict[str, pd.DataFrame]:
         scores = con.execute(f"select * from {engine.parquet_source(layout.scores(day))}").df()
         features = con.execute(
             "select user_id, reach, amplification, network_impact, audience, participating, "
-            f"creating, broad, consistent, top_topic "
+            f"creating, broad, consistent, top_topic, content_items "
             f"from {engine.parquet_source(layout.user_features(day))}"
         ).df()
         con.execute(
@@ -146,7 +146,7 @@ def validate(frames: dict[str, pd.DataFrame]) -> list[CheckResult]:
                     suite=suite_name,
                     expectation=config.type,
                     column=config.kwargs.get("column") or config.kwargs.get("column_A"),
-                    critical=bool((config.meta or {}).get("critical", False)),
+                    critical=config.severity == "critical",
                     success=bool(result.success),
                     observed=_plain(observed),
                 )
