@@ -7,7 +7,7 @@ The run whose data interval is `[D 00:00, D+1 00:00)` UTC processes the dump
 
 | task | what it does |
 |---|---|
-| `wait_for_inputs` | waits (reschedule mode, up to 12 h) for the dump's `_SUCCESS` marker and for night D-1 to be published: day D's 90-day state is built on D-1's, so the nights of a backfill run in date order even when several runs are allowed at once |
+| `wait_for_inputs` | waits (reschedule mode, up to 12 h, then fails saying what is missing) for the dump's `_SUCCESS` marker and for night D-1 to be published: day D's 90-day state is built on D-1's, so the nights of a backfill run in date order even when several runs are allowed at once |
 | `ingest` | validates every row against the landing contract; bad rows go to `quarantine/dt=D/` with a reason; duplicate `event_id`s are counted, not loaded |
 | `features` | per-user counts of what each user gave and received that day, and their topics |
 | `state` | each user's 90-day memory: yesterday's state + today - the day leaving the window |
@@ -26,6 +26,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from airflow.sdk import CronDataIntervalTimetable, PokeReturnValue, dag, get_current_context, task
+
+POKE_EVERY = timedelta(minutes=1)
+# transforms.readiness gives up after its WAIT_LIMIT (12 h) with a message that says what
+# is missing; Airflow's own sensor timeout, a little later, only backs it up.
+SENSOR_TIMEOUT = timedelta(hours=12, minutes=5)
 
 RETRIES = {
     "retries": 2,

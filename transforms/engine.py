@@ -116,9 +116,21 @@ def parquet_source(path: Path | list[Path]) -> str:
     return f"read_parquet([{listed}], hive_partitioning = false)"
 
 
-def view(con: duckdb.DuckDBPyConnection, name: str, path: Path, empty_schema: str) -> None:
-    """Expose a Parquet file as view ``name``; an absent file is an empty table of that schema."""
+def view(
+    con: duckdb.DuckDBPyConnection, name: str, path: Path, empty_schema: str | None = None
+) -> None:
+    """Expose the Parquet file ``path`` as the view ``name`` that a SQL file reads.
+
+    With ``empty_schema``, an absent file is an empty table of that schema (an optional
+    input, such as yesterday's scores on the first day); without it, an absent file is an
+    error that names the step to run first.
+    """
     if Path(path).exists():
         con.execute(f"create or replace temp view {name} as select * from {parquet_source(path)}")
-    else:
+    elif empty_schema is not None:
         con.execute(f"create or replace temp table {name} ({empty_schema})")
+    else:
+        raise FileNotFoundError(
+            f"input {name} is missing: {path} does not exist. Run the steps that write it "
+            "first (clout run runs them in order)."
+        )

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from transforms import engine
 from transforms.layout import Layout
+from transforms.scoring import PREV_SCORES_SCHEMA
 
 log = logging.getLogger(__name__)
 
 # A giver with no score yet counts as much as a user at the curve's floor (1/100)...
 # times ten: new accounts are common and mostly genuine.
 UNSCORED_STANDING = 0.1
-PREV_SCORES_SCHEMA = "user_id varchar, score double"
 
 
 def build_daily_features(data_root: Path, day: date) -> Path:
@@ -23,10 +23,7 @@ def build_daily_features(data_root: Path, day: date) -> Path:
     layout = Layout(data_root)
     started = time.monotonic()
     with engine.connect(layout.duckdb_temp) as con:
-        con.execute(
-            "create temp view day_events as select * from "
-            + engine.parquet_source(layout.events(day))
-        )
+        engine.view(con, "day_events", layout.events(day))
         engine.view(con, "prev_scores", layout.scores(day - timedelta(days=1)), PREV_SCORES_SCHEMA)
         engine.set_variables(con, unscored_standing=UNSCORED_STANDING)
         users = engine.write_parquet(

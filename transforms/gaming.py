@@ -26,9 +26,7 @@ def flag_gaming(data_root: Path, day: date) -> Path:
     layout = Layout(data_root)
     started = time.monotonic()
     with engine.connect(layout.duckdb_temp) as con:
-        con.execute(
-            "create temp view state as select * from " + engine.parquet_source(layout.state(day))
-        )
+        engine.view(con, "state", layout.state(day))
         engine.set_variables(
             con,
             flag_date=day,

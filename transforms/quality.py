@@ -21,11 +21,11 @@ import pandas as pd
 from transforms import engine
 from transforms.ingest import read_counts
 from transforms.layout import Layout
+from transforms.scoring import PREV_SCORES_SCHEMA
 
 log = logging.getLogger(__name__)
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"
-SCORES_SCHEMA = "user_id varchar, score double, raw_score double"
 
 
 class QualityCheckFailed(RuntimeError):
@@ -101,11 +101,8 @@ def _frames(layout: Layout, day: date) -> dict[str, pd.DataFrame]:
             f"creating, broad, consistent, top_topic, content_items "
             f"from {engine.parquet_source(layout.user_features(day))}"
         ).df()
-        con.execute(
-            "create temp view today_scores as select * from "
-            + engine.parquet_source(layout.scores(day))
-        )
-        engine.view(con, "prev_scores", layout.scores(day - timedelta(days=1)), SCORES_SCHEMA)
+        engine.view(con, "today_scores", layout.scores(day))
+        engine.view(con, "prev_scores", layout.scores(day - timedelta(days=1)), PREV_SCORES_SCHEMA)
         drift = con.execute(engine.sql("quality/score_drift")).df()
     return {
         "run_counts": run_counts,

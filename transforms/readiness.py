@@ -9,16 +9,36 @@ from pathlib import Path
 from transforms.layout import Layout
 from transforms.publish import published_dates
 
+# How long a night waits for its inputs before it gives up and says why.
+WAIT_LIMIT = timedelta(hours=12)
+
 
 @dataclass(frozen=True)
 class Readiness:
     ready: bool
     waiting_for: str
+    give_up: bool = False
+
+    def message(self, day: date, waited: timedelta) -> str:
+        if self.give_up:
+            return (
+                f"night {day} gave up after waiting {waited} for {self.waiting_for}. "
+                "Once it is there, clear this task to run the night."
+            )
+        return f"night {day} is waiting for {self.waiting_for} ({waited} so far)"
 
 
-def night_can_start(data_root: Path, day: date) -> Readiness:
+def night_can_start(data_root: Path, day: date, waited: timedelta = timedelta(0)) -> Readiness:
     """Day D needs dump D complete (``_SUCCESS``) and, unless it is the first day ever
-    published, day D-1 published: D's state is built on D-1's."""
+    published, day D-1 published: D's state is built on D-1's. After ``WAIT_LIMIT`` of
+    waiting, the answer is to give up."""
+    readiness = _readiness(data_root, day)
+    if not readiness.ready and waited >= WAIT_LIMIT:
+        return Readiness(False, readiness.waiting_for, give_up=True)
+    return readiness
+
+
+def _readiness(data_root: Path, day: date) -> Readiness:
     layout = Layout(data_root)
     if not layout.success_marker(day).exists():
         return Readiness(

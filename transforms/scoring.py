@@ -19,7 +19,8 @@ ARCHETYPES = (
     "Dabbler", "Conversationalist", "Socializer", "Networker",
     "Observer", "Explorer", "Activist", "Specialist",
 )  # fmt: skip
-PREV_SCORES_SCHEMA = "user_id varchar, score double"
+# Yesterday's scores as the steps read them; absent on the first day.
+PREV_SCORES_SCHEMA = "user_id varchar, score double, raw_score double"
 
 
 def score_users(data_root: Path, day: date) -> Path:
@@ -28,13 +29,8 @@ def score_users(data_root: Path, day: date) -> Path:
     started = time.monotonic()
     window_days = engine.read_json(layout.state_meta(day))["window_days"]
     with engine.connect(layout.duckdb_temp) as con:
-        con.execute(
-            "create temp view state as select * from " + engine.parquet_source(layout.state(day))
-        )
-        con.execute(
-            "create temp view topic_state as select * from "
-            + engine.parquet_source(layout.topic_state(day))
-        )
+        engine.view(con, "state", layout.state(day))
+        engine.view(con, "topic_state", layout.topic_state(day))
         engine.view(con, "prev_scores", layout.scores(day - timedelta(days=1)), PREV_SCORES_SCHEMA)
         engine.set_variables(
             con, feature_date=day, window_days=window_days, model_version=MODEL_VERSION
@@ -42,10 +38,7 @@ def score_users(data_root: Path, day: date) -> Path:
         users = engine.write_parquet(
             con, engine.sql("scoring/user_features"), layout.user_features(day)
         )
-        con.execute(
-            "create temp view user_features as select * from "
-            + engine.parquet_source(layout.user_features(day))
-        )
+        engine.view(con, "user_features", layout.user_features(day))
         engine.write_parquet(con, engine.sql("scoring/graded"), layout.graded(day))
     log.info("score %s: %d users graded in %.1f s", day, users, time.monotonic() - started)
     return layout.graded(day)
@@ -56,13 +49,8 @@ def assign_archetypes(data_root: Path, day: date) -> Path:
     layout = Layout(data_root)
     started = time.monotonic()
     with engine.connect(layout.duckdb_temp) as con:
-        con.execute(
-            "create temp view graded as select * from " + engine.parquet_source(layout.graded(day))
-        )
-        con.execute(
-            "create temp view user_features as select * from "
-            + engine.parquet_source(layout.user_features(day))
-        )
+        engine.view(con, "graded", layout.graded(day))
+        engine.view(con, "user_features", layout.user_features(day))
         engine.set_variables(con, score_date=day)
         users = engine.write_parquet(con, engine.sql("scoring/scores"), layout.scores(day))
         mix = con.execute(

@@ -45,23 +45,11 @@ def update_state(data_root: Path, day: date) -> Path:
 
     started = time.monotonic()
     with engine.connect(layout.duckdb_temp) as con:
-        con.execute(
-            "create temp view today as select * from "
-            + engine.parquet_source(layout.daily_features(day))
-        )
-        con.execute(
-            "create temp view today_topics as select * from "
-            + engine.parquet_source(layout.daily_topics(day))
-        )
+        engine.view(con, "today", layout.daily_features(day))
+        engine.view(con, "today_topics", layout.daily_topics(day))
         if has_yesterday:
-            con.execute(
-                "create temp view prev_state as select * from "
-                + engine.parquet_source(layout.state(yesterday))
-            )
-            con.execute(
-                "create temp view prev_topics as select * from "
-                + engine.parquet_source(layout.topic_state(yesterday))
-            )
+            engine.view(con, "prev_state", layout.state(yesterday))
+            engine.view(con, "prev_topics", layout.topic_state(yesterday))
         else:
             con.execute(
                 """
@@ -76,14 +64,8 @@ def update_state(data_root: Path, day: date) -> Path:
         # Yesterday's state holds the expiring day only once its window is full: features
         # from before the state's first day were never added, so they are not subtracted.
         if prev_window_days >= WINDOW_DAYS and layout.daily_features(expiring_day).exists():
-            con.execute(
-                "create temp view expiring as select * from "
-                + engine.parquet_source(layout.daily_features(expiring_day))
-            )
-            con.execute(
-                "create temp view expiring_topics as select * from "
-                + engine.parquet_source(layout.daily_topics(expiring_day))
-            )
+            engine.view(con, "expiring", layout.daily_features(expiring_day))
+            engine.view(con, "expiring_topics", layout.daily_topics(expiring_day))
         else:
             con.execute("create temp table expiring as select * from today limit 0")
             con.execute("create temp table expiring_topics as select * from today_topics limit 0")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from transforms.engine import write_json
 from transforms.layout import Layout
-from transforms.readiness import night_can_start
+from transforms.readiness import WAIT_LIMIT, night_can_start
 
 DAY = date(2026, 3, 10)
 
@@ -55,3 +55,22 @@ def test_rerunning_the_first_published_night_is_allowed(tmp_path: Path) -> None:
     land(tmp_path, DAY)
     publish_dates(tmp_path, "2026-03-10", "2026-03-11")
     assert night_can_start(tmp_path, DAY).ready
+
+
+def test_after_the_wait_limit_the_night_gives_up_and_says_why(tmp_path: Path) -> None:
+    land(tmp_path, DAY, complete=False)
+    still_waiting = night_can_start(tmp_path, DAY, waited=WAIT_LIMIT - timedelta(minutes=1))
+    assert not still_waiting.give_up
+    assert "is waiting for" in still_waiting.message(DAY, timedelta(hours=11))
+    given_up = night_can_start(tmp_path, DAY, waited=WAIT_LIMIT)
+    assert given_up.give_up and not given_up.ready
+    message = given_up.message(DAY, WAIT_LIMIT)
+    assert "gave up after waiting 12:00:00" in message
+    assert "dt=2026-03-10/_SUCCESS" in message
+    assert "clear this task" in message
+
+
+def test_a_ready_night_never_gives_up(tmp_path: Path) -> None:
+    land(tmp_path, DAY)
+    late = night_can_start(tmp_path, DAY, waited=WAIT_LIMIT * 2)
+    assert late.ready and not late.give_up
