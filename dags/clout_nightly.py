@@ -24,6 +24,7 @@ any task, or the whole run, gives the same rows. Logic lives in `transforms/`.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from airflow.sdk import CronDataIntervalTimetable, PokeReturnValue, dag, get_current_context, task
 
@@ -44,7 +45,7 @@ def _run_date() -> date:
     return get_current_context()["data_interval_start"].date()
 
 
-def _data_root():
+def _data_root() -> Path:
     from transforms.layout import data_root_from_env
 
     return data_root_from_env()

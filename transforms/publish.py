@@ -62,13 +62,8 @@ def publish(data_root: Path, day: date, started_at: datetime | None = None) -> P
     started_at = started_at or datetime.now(UTC)
     token = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     manifest = read_manifest(layout)
-    sources = {
-        "scores": layout.scores(day),
-        "user_features": layout.user_features(day),
-        "gaming_flags": layout.gaming_flags(day),
-        "quarantine": layout.quarantine(day),
-    }
-    for table, source in sources.items():
+    for table in DAILY_TABLES:
+        source = getattr(layout, table)(day)  # Layout names each output after its table
         target = layout.published / table / partition(day) / f"{table}-{token}.parquet"
         _link(source, target)
         days = manifest["tables"].setdefault(table, {})
