@@ -3,13 +3,20 @@ contract (with a reason), drop duplicate event ids, and write the canonical even
 
 Every row read ends up accepted, quarantined or counted as a duplicate:
 ``events_read = events_accepted + events_quarantined + events_duplicate``.
-A file that cannot be read at all counts as one quarantined record and is copied,
-whole, beside the quarantine table.
+A file that cannot be read at all (or is empty, or is not a regular file) counts as one
+quarantined record and, when it is a regular file, is copied whole beside the quarantine
+table. An event id already accepted on any of the 89 days before is a duplicate too.
+
+Only regular files directly inside the day's folder are read; symbolic links are
+quarantined unread. File names and contents reach DuckDB as bound parameters, never as
+SQL text.
 """
 
 from __future__ import annotations
 
+import gzip
 import logging
+import os
 import shutil
 import time
 from dataclasses import asdict, dataclass
@@ -48,6 +55,8 @@ class IngestCounts:
     events_quarantined: int
     events_duplicate: int
     events_late: int
+    # Of events_duplicate: ids already accepted on an earlier day (a re-sent file).
+    events_duplicate_earlier_days: int = 0
 
     @property
     def reconciles(self) -> bool:
@@ -61,8 +70,11 @@ def dump_is_complete(data_root: Path, day: date) -> bool:
 
 
 def landing_files(folder: Path) -> list[Path]:
-    """Every file of a dump but the marker and hidden files, in name order."""
-    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(("_", ".")))
+    """Every entry of a dump folder but the marker and hidden files, in name order.
+
+    Folders and links are listed too: they are quarantined, not silently skipped.
+    """
+    return sorted(p for p in folder.iterdir() if not p.name.startswith(("_", ".")))
 
 
 def ingest_day(data_root: Path, day: date) -> IngestCounts:
@@ -90,9 +102,12 @@ def ingest_day(data_root: Path, day: date) -> IngestCounts:
         newest = datetime.combine(day + timedelta(days=2), dtime(), UTC)
         engine.set_variables(con, dump_date=day, oldest_ts=oldest, newest_ts=newest)
         con.execute("create temp table validated_rows as " + engine.sql("ingest/validate_events"))
+        _load_earlier_event_ids(con, layout, day)
         accepted = engine.write_parquet(
             con, engine.sql("ingest/accepted_events"), layout.events(day)
         )
+        engine.view(con, "day_events", layout.events(day))
+        engine.write_parquet(con, engine.sql("ingest/batch_profile"), layout.batch_profile(day))
         con.execute(
             """
             insert into quarantined
@@ -110,8 +125,13 @@ def ingest_day(data_root: Path, day: date) -> IngestCounts:
             "select count(*) filter (where reason is null), count(*) from validated_rows"
         ).fetchone()
         rejected_lines = con.execute("select count(*) from rejected_lines").fetchone()[0]
-        events = engine.parquet_source(layout.events(day))
-        late = con.execute(f"select count(*) filter (where is_late) from {events}").fetchone()[0]
+        late = con.execute("select count(*) filter (where is_late) from day_events").fetchone()[0]
+        seen_before = con.execute(
+            """
+            select count(distinct event_id) from validated_rows
+            where reason is null and event_id in (select event_id from earlier_event_ids)
+            """
+        ).fetchone()[0]
 
     counts = IngestCounts(
         run_date=day.isoformat(),
@@ -122,11 +142,12 @@ def ingest_day(data_root: Path, day: date) -> IngestCounts:
         events_quarantined=quarantined,
         events_duplicate=valid - accepted,
         events_late=late,
+        events_duplicate_earlier_days=seen_before,
     )
     engine.write_json(layout.ingest_counts(day), asdict(counts))
     log.info(
         "ingest %s: %d files (%d quarantined whole), read %d, accepted %d, quarantined %d, "
-        "duplicate %d, late %d in %.1f s",
+        "duplicate %d (%d seen on earlier days), late %d in %.1f s",
         day,
         len(files),
         len(unreadable),
@@ -134,6 +155,7 @@ def ingest_day(data_root: Path, day: date) -> IngestCounts:
         counts.events_accepted,
         counts.events_quarantined,
         counts.events_duplicate,
+        counts.events_duplicate_earlier_days,
         counts.events_late,
         time.monotonic() - started,
     )
@@ -160,23 +182,48 @@ def _create_work_tables(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.execute(f"create temp table quarantined ({QUARANTINE_COLUMNS})")
     con.execute("create temp table rejected_lines (source_file varchar, line_number bigint)")
+    con.execute("create temp table file_lines (good_ordinal bigint, raw varchar)")
+    con.execute("create temp table earlier_event_ids (event_id varchar)")
+
+
+def _load_earlier_event_ids(con: duckdb.DuckDBPyConnection, layout: Layout, day: date) -> None:
+    """The ids accepted on the 89 days before ``day``: a re-sent file is not new events."""
+    earlier = [
+        str(layout.events(day - timedelta(days=back)))
+        for back in range(1, WINDOW_DAYS)
+        if layout.events(day - timedelta(days=back)).exists()
+    ]
+    if earlier:
+        con.execute(
+            "insert into earlier_event_ids "
+            "select event_id from read_parquet($files, hive_partitioning = false)",
+            {"files": earlier},
+        )
 
 
 def _load_file(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, str] | None:
     """Append the file's rows to ``parsed_rows``; return (reason, detail) if it is unreadable."""
     name = path.name
+    if path.is_symlink():
+        return (
+            "unsafe_file",
+            f"{name} is a symbolic link: only regular files inside the dump folder are read",
+        )
+    if not path.is_file():
+        return ("unsupported_file", f"{name} is not a regular file: dumps are flat folders")
+    if not name.endswith(JSONL_SUFFIXES + PARQUET_SUFFIXES):
+        return (
+            "unsupported_file",
+            f"{name}: only *.jsonl, *.jsonl.gz and *.parquet files are read",
+        )
+    rows_before = _rows_loaded(con)
     try:
         if name.endswith(JSONL_SUFFIXES):
             _load_jsonl(con, path)
-        elif name.endswith(PARQUET_SUFFIXES):
+        else:
             problem = _load_parquet(con, path)
             if problem is not None:
                 return problem
-        else:
-            return (
-                "unsupported_file",
-                f"{name}: only *.jsonl, *.jsonl.gz and *.parquet files are read",
-            )
     except duckdb.Error as error:
         # The file's fault: an IO or invalid-input error, or the bare Error DuckDB raises
         # for some corrupt Parquet footers. Any other error (a SQL mistake) is ours.
@@ -186,7 +233,15 @@ def _load_file(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, str] | 
             raise
         first_line = str(error).strip().splitlines()[0][:500]
         return ("unreadable_file", f"{name}: {first_line}")
+    if _rows_loaded(con) == rows_before:
+        return ("empty_file", f"{name} holds no rows")
     return None
+
+
+def _rows_loaded(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute(
+        "select (select count(*) from parsed_rows) + (select count(*) from rejected_lines)"
+    ).fetchone()[0]
 
 
 def _load_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -194,17 +249,19 @@ def _load_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     # JSON, so a valid line is never split, and DuckDB streams gzip itself.
     con.execute("drop table if exists reject_errors")
     con.execute("drop table if exists reject_scans")
+    con.execute("delete from file_lines")
     engine.set_variables(con, source_file=path.name)
     con.execute(
-        f"""
-        create or replace temp table file_lines as
+        """
+        insert into file_lines
         select row_number() over () as good_ordinal, raw
         from read_csv(
-            {engine.quote_path(path)}, columns = {{'raw': 'VARCHAR'}}, header = false,
+            $path, columns = {'raw': 'VARCHAR'}, header = false,
             delim = chr(31), quote = '', escape = '', auto_detect = false,
             strict_mode = true, store_rejects = true, max_line_size = 10000000
         )
-        """
+        """,
+        {"path": str(path)},
     )
     con.execute(
         """
@@ -255,11 +312,40 @@ def _load_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         "insert into rejected_lines select getvariable('source_file'), line_number "
         "from file_rejects"
     )
+    _keep_exact_bytes(con, path)
+
+
+def _keep_exact_bytes(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Replace DuckDB's lossy copy of each non-UTF-8 line with the line's own bytes, the
+    invalid ones escaped (\\xff), so quarantine keeps exactly what was read."""
+    wanted = {
+        row[0]
+        for row in con.execute(
+            "select line_number from file_rejects where error_type = 'INVALID ENCODING'"
+        ).fetchall()
+    }
+    if not wanted:
+        return
+    opener = gzip.open if path.name.endswith(".gz") else open
+    exact = []
+    with opener(path, "rb") as lines:
+        for number, line in enumerate(lines, start=1):
+            if number in wanted:
+                exact.append((line.rstrip(b"\r\n").decode("utf-8", "backslashreplace"), number))
+    con.executemany(
+        "update quarantined set raw = $1 where source_file = $3 and line_number = $2",
+        [(raw, number, path.name) for raw, number in exact],
+    )
 
 
 def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, str] | None:
-    source = engine.parquet_source(path)
-    columns = {row[0]: row[1] for row in con.execute(f"describe select * from {source}").fetchall()}
+    params = {"path": str(path)}
+    columns = {
+        row[0]: row[1]
+        for row in con.execute(
+            "describe select * from read_parquet($path, hive_partitioning = false)", params
+        ).fetchall()
+    }
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         return (
@@ -290,19 +376,32 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, str]
                 f"{path.name}: column topics is {columns['topics']}, not a list of strings",
             )
         topics = "topics"
-    engine.set_variables(con, source_file=path.name)
+    # Only this module's own column expressions go into the SQL text; the file's path and
+    # name are bound parameters.
+    con.execute("drop table if exists parquet_rows")
+    con.execute(
+        """
+        create temp table parquet_rows (
+            source_file varchar, line_number bigint, raw varchar, ts_text varchar,
+            ts_value timestamptz, event_id varchar, network varchar, actor_id varchar,
+            action varchar, target_user_id varchar, target_post_id varchar, post_id varchar,
+            topics varchar[]
+        )
+        """
+    )
     con.execute(
         f"""
-        create or replace temp view parquet_rows as
-        select getvariable('source_file') as source_file,
+        insert into parquet_rows by name
+        select $source_file as source_file,
                row_number() over () as line_number,
                to_json(t)::varchar as raw,
                {ts_text} as ts_text,
                {ts_value} as ts_value,
                {", ".join(text_columns)},
                {topics}
-        from {source} t
-        """
+        from read_parquet($path, hive_partitioning = false) t
+        """,
+        {**params, "source_file": path.name},
     )
     con.execute("insert into parsed_rows by name " + engine.sql("ingest/parquet_fields"))
     return None
@@ -311,9 +410,16 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, str]
 def _quarantine_file(
     con: duckdb.DuckDBPyConnection, layout: Layout, day: date, path: Path, reason: str, detail: str
 ) -> None:
-    kept = layout.quarantine(day).parent / "files" / path.name
-    kept.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(path, kept)
+    # A link is never followed, so never copied: its name and reason are the record.
+    if path.is_file() and not path.is_symlink():
+        kept = layout.quarantine(day).parent / "files" / path.name
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        tmp = engine.temporary_sibling(kept)
+        try:
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, kept)
+        finally:
+            tmp.unlink(missing_ok=True)
     con.execute(
         "insert into quarantined values ($source_file, null, $reason, $detail, null)",
         {"source_file": path.name, "reason": reason, "detail": detail},

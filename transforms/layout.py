@@ -52,6 +52,9 @@ class Layout:
     def ingest_counts(self, day: date) -> Path:
         return self._file("events", day, "_counts.json")
 
+    def batch_profile(self, day: date) -> Path:
+        return self._file("batch_profile", day, "batch_profile.parquet")
+
     def daily_features(self, day: date) -> Path:
         return self._file("daily_features", day, "daily_features.parquet")
 

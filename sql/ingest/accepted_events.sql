@@ -1,14 +1,25 @@
 -- The day's canonical events: valid rows, first occurrence of each event_id wins
--- (files in name order, then line order), timestamps normalised to UTC.
--- Input view: validated_rows (validate_events.sql). Variable: dump_date.
+-- (files in name order, then line order), timestamps normalised to UTC. An id already
+-- accepted on one of the 89 days before is a duplicate, not a new event.
+-- Input views: validated_rows (validate_events.sql), earlier_event_ids.
+-- Variable: dump_date.
 with
 
 validated_rows as (
     select * from validated_rows
 ),
 
+earlier_event_ids as (
+    select * from earlier_event_ids
+),
+
 valid as (
     select * from validated_rows where reason is null
+),
+
+new_today as (
+    select * from valid
+    anti join earlier_event_ids using (event_id)
 ),
 
 ranked as (
@@ -17,7 +28,7 @@ ranked as (
         row_number() over (
             partition by event_id order by source_file, line_number
         ) as occurrence
-    from valid
+    from new_today
 ),
 
 final as (

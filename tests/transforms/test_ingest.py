@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -255,6 +255,7 @@ def test_counts_json_is_written_and_matches_return_value(tmp_path: Path) -> None
         "events_quarantined": 1,
         "events_duplicate": 1,
         "events_late": 0,
+        "events_duplicate_earlier_days": 0,
     }
     assert read_counts(tmp_path, DAY) == counts
 
@@ -580,8 +581,9 @@ def test_invalid_utf8_line_is_quarantined_and_later_line_numbers_stay_true(
         ("a.jsonl", 5, "invalid_utf8"),
         ("a.jsonl", 6, "invalid_utf8"),
     ]
-    # The raw text is the line itself (undecodable bytes shown as '?'), nothing before it.
-    expected = bad.replace(b"\xff\xfe", b"??").decode()
+    # The raw text is the line's own bytes, the invalid ones escaped, nothing before it.
+    expected = bad.decode("utf-8", "backslashreplace")
+    assert "\\xff\\xfe" in expected
     assert rows[1]["raw"] == expected
     assert rows[1]["detail"] == "the line is not valid UTF-8"
     assert rows[2]["raw"] == expected.replace('"bad"', '"bad5"')
@@ -599,6 +601,7 @@ def test_invalid_utf8_inside_gzip_file(tmp_path: Path) -> None:
 
     assert_counts(counts, events_read=4, events_accepted=3, events_quarantined=1)
     assert short(quarantine(tmp_path)) == [("a.jsonl.gz", 3, "invalid_utf8")]
+    assert quarantine(tmp_path)[0]["raw"] == '{"event_id": "bad", "network": "\\xc3("}'
 
 
 def test_lowercase_t_and_z_are_rfc3339(tmp_path: Path) -> None:
@@ -1307,3 +1310,125 @@ def test_a_raw_unit_separator_makes_the_line_malformed_not_truncated(tmp_path: P
         [str(quarantine)],
     ).fetchall()
     assert rows == [(1, "malformed_json")]
+
+
+# ------------------------------------------------- whole-file faults, safety, re-sent files
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("empty.jsonl", b""),
+        ("empty.jsonl.gz", gzip.compress(b"")),
+    ],
+)
+def test_an_empty_file_is_quarantined_whole(tmp_path: Path, name: str, content: bytes) -> None:
+    landing(tmp_path, {"a.jsonl": jsonl(event("g1")), name: content})
+    counts = ingest_day(tmp_path, DAY)
+    assert_counts(counts, events_read=2, events_accepted=1, events_quarantined=1)
+    assert counts.files_quarantined == 1
+    (row,) = quarantine(tmp_path)
+    assert (row["source_file"], row["line_number"], row["reason"]) == (name, None, "empty_file")
+    assert row["detail"] == f"{name} holds no rows"
+    kept = Layout(tmp_path).quarantine(DAY).parent / "files" / name
+    assert kept.read_bytes() == content
+
+
+def test_an_empty_parquet_file_is_quarantined_whole(tmp_path: Path) -> None:
+    folder = landing(tmp_path, {"a.jsonl": jsonl(event("g1"))})
+    empty = pa.table(
+        {c: pa.array([], pa.string()) for c in ("event_id", "ts", "network", "actor_id", "action")}
+    )
+    write_parquet(folder, "none.parquet", empty)
+    counts = ingest_day(tmp_path, DAY)
+    assert_counts(counts, events_read=2, events_accepted=1, events_quarantined=1)
+    assert short(quarantine(tmp_path)) == [("none.parquet", None, "empty_file")]
+
+
+def test_a_symbolic_link_is_quarantined_and_never_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "secret.jsonl"
+    outside.write_bytes(jsonl(event("stolen")))
+    folder = landing(tmp_path, {"a.jsonl": jsonl(event("g1"))})
+    (folder / "b.jsonl").symlink_to(outside)
+    counts = ingest_day(tmp_path, DAY)
+    assert_counts(counts, events_read=2, events_accepted=1, events_quarantined=1)
+    assert [r["event_id"] for r in events(tmp_path)] == ["g1"]
+    (row,) = quarantine(tmp_path)
+    assert (row["source_file"], row["reason"], row["raw"]) == ("b.jsonl", "unsafe_file", None)
+    assert "symbolic link" in row["detail"]
+    assert not (Layout(tmp_path).quarantine(DAY).parent / "files" / "b.jsonl").exists()
+
+
+def test_a_folder_inside_the_dump_is_quarantined_not_skipped(tmp_path: Path) -> None:
+    folder = landing(tmp_path, {"a.jsonl": jsonl(event("g1"))})
+    (folder / "more").mkdir()
+    (folder / "more" / "c.jsonl").write_bytes(jsonl(event("nested")))
+    counts = ingest_day(tmp_path, DAY)
+    assert_counts(counts, events_read=2, events_accepted=1, events_quarantined=1)
+    assert short(quarantine(tmp_path)) == [("more", None, "unsupported_file")]
+
+
+def test_file_names_with_quotes_are_data_not_sql(tmp_path: Path) -> None:
+    name = "it's'); drop table x; --.jsonl"
+    landing(tmp_path, {name: jsonl(event("g1"), "not json")})
+    counts = ingest_day(tmp_path, DAY)
+    assert_counts(counts, events_read=2, events_accepted=1, events_quarantined=1)
+    assert [r["source_file"] for r in events(tmp_path)] == [name]
+    assert short(quarantine(tmp_path)) == [(name, 2, "malformed_json")]
+
+
+def test_an_event_accepted_on_an_earlier_day_is_a_duplicate(tmp_path: Path) -> None:
+    earlier = DAY - timedelta(days=3)
+    folder = Layout(tmp_path).landing(earlier)
+    folder.mkdir(parents=True)
+    (folder / "a.jsonl").write_bytes(
+        jsonl(event("old1", ts="2026-01-02T10:00:00Z"), event("old2", ts="2026-01-02T11:00:00Z"))
+    )
+    (folder / "_SUCCESS").touch()
+    ingest_day(tmp_path, earlier)
+    # The partner re-sends the old file beside today's.
+    landing(
+        tmp_path,
+        {
+            "resent.jsonl": (folder / "a.jsonl").read_bytes(),
+            "today.jsonl": jsonl(event("new1")),
+        },
+    )
+    counts = ingest_day(tmp_path, DAY)
+    assert_counts(counts, events_read=3, events_accepted=1, events_duplicate=2)
+    assert counts.events_duplicate_earlier_days == 2
+    assert [r["event_id"] for r in events(tmp_path)] == ["new1"]
+    assert quarantine(tmp_path) == []
+
+
+def test_an_event_from_beyond_the_window_is_not_a_duplicate_of_it(tmp_path: Path) -> None:
+    long_ago = DAY - timedelta(days=90)
+    folder = Layout(tmp_path).landing(long_ago)
+    folder.mkdir(parents=True)
+    (folder / "a.jsonl").write_bytes(jsonl(event("e1", ts="2025-10-07T10:00:00Z")))
+    (folder / "_SUCCESS").touch()
+    ingest_day(tmp_path, long_ago)
+    landing(tmp_path, {"a.jsonl": jsonl(event("e1"))})
+    counts = ingest_day(tmp_path, DAY)
+    assert_counts(counts, events_read=1, events_accepted=1, events_duplicate=0)
+
+
+def test_the_batch_profile_counts_events_per_network_and_action(tmp_path: Path) -> None:
+    landing(
+        tmp_path,
+        {
+            "a.jsonl": jsonl(
+                event("p1", network="x"),
+                event("p2", network="x", actor_id="u2", topics=DROP),
+                event("l1", network="y", action="like", actor_id="u3", target_user_id="u1",
+                      target_post_id="p-p1", topics=DROP, ts="2026-01-04T23:00:00Z"),
+            )
+        },
+    )  # fmt: skip
+    ingest_day(tmp_path, DAY)
+    rows = read(Layout(tmp_path).batch_profile(DAY), "order by network, action")
+    assert [
+        (r["network"], r["action"], r["events"], r["distinct_actors"], r["late_events"],
+         r["tagged_events"])
+        for r in rows
+    ] == [("x", "post", 2, 2, 0, 1), ("y", "like", 1, 1, 1, 0)]  # fmt: skip
