@@ -8,7 +8,8 @@ The run whose data interval is `[D 00:00, D+1 00:00)` UTC processes the dump
 | task | what it does |
 |---|---|
 | `wait_for_inputs` | waits (reschedule mode, up to 12 h, then fails saying what is missing) for the dump's `_SUCCESS` marker and for night D-1 to be published: day D's 90-day state is built on D-1's, so the nights of a backfill run in date order even when several runs are allowed at once |
-| `ingest` | validates every row against the landing contract; bad rows go to `quarantine/dt=D/` with a reason; duplicate `event_id`s are counted, not loaded |
+| `ingest` | validates every row against the landing contract; bad rows go to `quarantine/dt=D/` with a reason; duplicate `event_id`s (today's, or accepted on the 89 days before) are counted, not loaded |
+| `safety_brake` | stops the night, without retrying, when more than `CLOUT_MAX_QUARANTINE_SHARE` (default 5%) of the rows were quarantined or a network that sent data on each of the last 7 days sent none; the message names the cause |
 | `features` | per-user counts of what each user gave and received that day, and their topics |
 | `state` | each user's 90-day memory: yesterday's state + today - the day leaving the window |
 | `score` | signals (reach, amplification, network impact, audience), raw score, grade on the curve |
@@ -87,6 +88,19 @@ def clout_nightly():
         return str(Layout(_data_root()).events(date.fromisoformat(day)))
 
     @task
+    def safety_brake(events: str) -> str:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from transforms.brake import SafetyBrakeEngaged, apply_safety_brake
+
+        try:
+            apply_safety_brake(_data_root(), _run_date())
+        except SafetyBrakeEngaged as brake:
+            # The dump will not mend itself between retries: fail now, with the cause.
+            raise AirflowFailException(str(brake)) from brake
+        return events
+
+    @task
     def features(events: str) -> str:
         from transforms.features import build_daily_features
 
@@ -118,9 +132,15 @@ def clout_nightly():
 
     @task
     def checks(gaming_flags: str) -> str:
-        from transforms.quality import check_quality
+        from airflow.sdk.exceptions import AirflowFailException
 
-        return str(check_quality(_data_root(), _run_date()))
+        from transforms.quality import QualityCheckFailed, check_quality
+
+        try:
+            return str(check_quality(_data_root(), _run_date()))
+        except QualityCheckFailed as failed:
+            # Rerunning the same checks on the same files gives the same answer.
+            raise AirflowFailException(str(failed)) from failed
 
     @task
     def publish(check_results: str) -> str:
@@ -130,7 +150,8 @@ def clout_nightly():
         return str(publish_night(_data_root(), _run_date(), started_at))
 
     day = wait_for_inputs()
-    publish(checks(gaming(archetypes(score(state(features(ingest(day))))))))
+    events = safety_brake(ingest(day))
+    publish(checks(gaming(archetypes(score(state(features(events)))))))
 
 
 clout_nightly()

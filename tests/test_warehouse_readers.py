@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from tests.conftest import SAMPLE_START, generate_network
+from transforms.brake import SafetyBrakeEngaged
 from transforms.layout import Layout, partition
 from transforms.pipeline import run_day
 from transforms.publish import published_dates
@@ -61,9 +62,24 @@ def test_a_rerun_keeps_the_open_readers_snapshot_intact(three_days: Path, tmp_pa
         analyst.close()
 
 
-def test_a_failed_critical_check_leaves_yesterdays_warehouse(
-    three_days: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    ("max_quarantine_share", "stop", "cause"),
+    [
+        # Every row quarantined: the safety brake stops the night right after ingest.
+        ("0.05", SafetyBrakeEngaged, "100.0% of the 50 rows read were quarantined"),
+        # With the brake opened wide, the critical GX check on accepted events stops it.
+        ("1.0", QualityCheckFailed, "events_accepted"),
+    ],
+)
+def test_a_stopped_night_leaves_yesterdays_warehouse(
+    three_days: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    max_quarantine_share: str,
+    stop: type[Exception],
+    cause: str,
 ) -> None:
+    monkeypatch.setenv("CLOUT_MAX_QUARANTINE_SHARE", max_quarantine_share)
     root = fresh_root(three_days, tmp_path / "root")
     run_day(root, DAY1)
     run_day(root, DAY2)
@@ -75,7 +91,7 @@ def test_a_failed_critical_check_leaves_yesterdays_warehouse(
             file.unlink()
     with gzip.open(landing / "twitter.jsonl.gz", "wt") as broken:
         broken.write("this is not json\n" * 50)
-    with pytest.raises(QualityCheckFailed, match="events_accepted"):
+    with pytest.raises(stop, match=cause):
         run_day(root, DAY3)
     assert Layout(root).warehouse.read_bytes() == warehouse_before
     assert published_dates(root) == [DAY1, DAY2]

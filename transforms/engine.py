@@ -109,11 +109,13 @@ def read_json(path: Path) -> dict[str, Any]:
     return json.loads(Path(path).read_text())
 
 
-def parquet_source(path: Path | list[Path]) -> str:
-    """``read_parquet`` of our own file(s), without guessing columns from folder names."""
+def parquet_source(path: Path | list[Path], with_filename: bool = False) -> str:
+    """``read_parquet`` of our own file(s), without guessing columns from folder names;
+    ``with_filename`` adds each row's file as a ``filename`` column."""
     paths = path if isinstance(path, list) else [path]
     listed = ", ".join(quote_path(p) for p in paths)
-    return f"read_parquet([{listed}], hive_partitioning = false)"
+    extra = ", filename = true" if with_filename else ""
+    return f"read_parquet([{listed}], hive_partitioning = false{extra})"
 
 
 def view(

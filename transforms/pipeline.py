@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from transforms.brake import apply_safety_brake
 from transforms.features import build_daily_features
 from transforms.gaming import flag_gaming
 from transforms.ingest import ingest_day
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 
 STEPS: tuple[tuple[str, Callable[[Path, date], object]], ...] = (
     ("ingest", ingest_day),
+    ("safety_brake", apply_safety_brake),
     ("features", build_daily_features),
     ("state", update_state),
     ("score", score_users),

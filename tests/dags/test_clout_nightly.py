@@ -16,6 +16,7 @@ from transforms.pipeline import run_range
 EXPECTED_TASKS = [
     "wait_for_inputs",
     "ingest",
+    "safety_brake",
     "features",
     "state",
     "score",
