@@ -129,5 +129,42 @@ def query(
         con.sql(sql).show(max_rows=50, max_width=200)
 
 
+# `import` is a Python keyword, hence a sub-app: `clout import higgs ...` leaves room for
+# other real data sets beside it.
+import_app = typer.Typer(
+    help="Turn a real public data set into daily dumps in the landing contract.",
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("higgs")
+def import_higgs(
+    source: Annotated[
+        Path,
+        typer.Option(
+            "--source",
+            help="The SNAP Higgs activity file, higgs-activity_time.txt.gz (read, never copied).",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
+    data_root: DataRoot = DEFAULT_DATA_ROOT,
+) -> None:
+    """Replay the Higgs Twitter activity (1-7 July 2012) as seven daily dumps."""
+    from transforms.higgs import HiggsFormatError
+    from transforms.higgs import import_higgs as run_import
+
+    try:
+        summary = run_import(source, data_root)
+    except (HiggsFormatError, FileExistsError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(summary.report())
+    first, last = min(summary.events_by_day), max(summary.events_by_day)
+    typer.echo(f"Next: clout run --data-root {data_root} --start {first} --end {last}")
+
+
 if __name__ == "__main__":
     app()
