@@ -57,6 +57,26 @@ def temporary_sibling(path: Path) -> Path:
     return path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
 
 
+def remove_stale_temporaries(path: Path) -> None:
+    """Delete the temporaries of ``path`` (``.<name>.<8 hex>.tmp``) that killed writers left.
+
+    Call it only right after ``path`` was replaced: a file has one writer at a time, so any
+    temporary of it still there is a dead run's partial file. (Were two writers to overlap,
+    the other one's ``os.replace`` would fail loudly; it would never publish a partial file.)
+    """
+    prefix, suffix = f".{path.name}.", ".tmp"
+    for entry in path.parent.iterdir():
+        name = entry.name
+        token = name[len(prefix) : -len(suffix)]
+        if (
+            name.startswith(prefix)
+            and name.endswith(suffix)
+            and len(token) == 8
+            and all(c in "0123456789abcdef" for c in token)
+        ):
+            entry.unlink(missing_ok=True)
+
+
 def set_variables(con: duckdb.DuckDBPyConnection, **values: Any) -> None:
     """Bind values the SQL files read with ``getvariable('name')``.
 
@@ -84,6 +104,7 @@ def write_parquet(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> int
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+    remove_stale_temporaries(path)
     return parquet_rows(con, path)
 
 
@@ -103,6 +124,7 @@ def write_json(path: Path, payload: dict[str, Any]) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+    remove_stale_temporaries(path)
 
 
 def read_json(path: Path) -> dict[str, Any]:

@@ -231,7 +231,9 @@ def _load_file(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, str] | 
             error, (duckdb.IOException, duckdb.InvalidInputException)
         ):
             raise
-        first_line = str(error).strip().splitlines()[0][:500]
+        # DuckDB names the file by its full path; the record names it as the dump does,
+        # so quarantine rows do not change when the data root moves.
+        first_line = str(error).strip().splitlines()[0].replace(str(path), name)[:500]
         return ("unreadable_file", f"{name}: {first_line}")
     if _rows_loaded(con) == rows_before:
         return ("empty_file", f"{name} holds no rows")
@@ -420,6 +422,7 @@ def _quarantine_file(
             os.replace(tmp, kept)
         finally:
             tmp.unlink(missing_ok=True)
+        engine.remove_stale_temporaries(kept)
     con.execute(
         "insert into quarantined values ($source_file, null, $reason, $detail, null)",
         {"source_file": path.name, "reason": reason, "detail": detail},
