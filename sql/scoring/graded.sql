@@ -3,8 +3,8 @@
 -- percentile so the weights mean what they say whatever the data set's scale.
 -- percentile: the share of all users with a lower raw score (ties share a percentile).
 -- score: users nobody acted on in the window (raw score 0) get the floor, 1. Everyone
--- else is graded among the users with a measurable signal: their rank there is mapped
--- through the published curve (README). The floor's share of users changes from day to
+-- else is graded among the users with a measurable signal: their rank there (tied users
+-- share the middle of the ranks they span) is mapped through the published curve (README). The floor's share of users changes from day to
 -- day (a news day brings many new listeners); grading above it keeps the curve steady.
 -- Input views: user_features, prev_scores. Variables: model_version.
 with
@@ -62,10 +62,14 @@ ranked as (
     select
         *,
         100.0 * percent_rank() over (order by raw_score) as percentile,
-        case when raw_score > 0 then 100.0 * percent_rank() over (
-            partition by raw_score > 0 order by raw_score
-        ) end as graded_rank
+        -- Mid-rank: a block of tied users sits at the middle of the ranks it spans, so a
+        -- crowd sharing one small signal is not pushed down to the floor's score.
+        case when raw_score > 0 then 100.0 * (
+            rank() over graded_order - 1
+            + (count(*) over (partition by raw_score > 0, raw_score) - 1) / 2.0
+        ) / greatest(count(*) over (partition by raw_score > 0) - 1, 1) end as graded_rank
     from raw
+    window graded_order as (partition by raw_score > 0 order by raw_score)
 ),
 
 -- Grading on a curve: median near 20, top 5% from 63, steeper climbs near the top.

@@ -117,16 +117,17 @@ def test_graded_users_follow_the_published_curve():
 
 
 def test_ties_share_score_and_percentile():
-    # reach 1, 2, 2, 3, 4 graded (+ one zero). Graded ranks: percent_rank over 5 = 0, 25,
-    # 25, 75, 100. Scores: 1; 1 + 19 * 25/50 = 10.5 (both); 20 + 20 * 25/30 = 36.67; 100.
+    # reach 1, 2, 2, 3, 4 graded (+ one zero). Graded mid-ranks over 5 users: 0; the tied
+    # pair spans ranks 2-3, so (1 + 0.5) / 4 = 37.5 for both; 75; 100.
+    # Scores: 1; 1 + 19 * 37.5/50 = 15.25 (both); 20 + 20 * 25/30 = 36.67; 100.
     # Percentile over 6 users: 0 (zero); 20; 40 (both ties); 80; 100.
     graded = grade(reach_only({"z": 0, "a": 1, "b1": 2, "b2": 2, "c": 3, "d": 4}))
     got = {u: (r["score"], r["percentile"]) for u, r in graded.items()}
     assert got == {
         "z": (1.0, 0.0),
         "a": (1.0, pytest.approx(20.0)),
-        "b1": (10.5, pytest.approx(40.0)),
-        "b2": (10.5, pytest.approx(40.0)),
+        "b1": (15.25, pytest.approx(40.0)),
+        "b2": (15.25, pytest.approx(40.0)),
         "c": (36.67, pytest.approx(80.0)),
         "d": (100.0, pytest.approx(100.0)),
     }
