@@ -4,6 +4,8 @@
 -- whatever the users did.
 -- graded_median, graded_p95: where the curve put the graded users today.
 -- floor_share: the share of users nobody acted on (score 1).
+-- curve_violations: users scored below someone with a lower raw score, plus raw scores
+-- that got more than one score; the curve must make it 0.
 -- abs_delta_*: how much individual users moved, for users scored on both days.
 -- Input views: today_scores, prev_scores.
 with
@@ -43,6 +45,23 @@ cdfs as (
     cross join totals
 ),
 
+ordered as (
+    select score, lag(score) over (order by raw_score, score) as score_below
+    from today_scores
+),
+
+violations as (
+    select
+        (select count(*) from ordered where score < score_below)
+        + (
+            select count(*) from (
+                select raw_score from today_scores
+                group by raw_score
+                having count(distinct score) > 1
+            )
+        ) as curve_violations
+),
+
 moves as (
     select abs(today_scores.score - prev_scores.score) as abs_delta
     from today_scores
@@ -59,7 +78,8 @@ final as (
         coalesce((select quantile_cont(abs_delta, 0.99) from moves), 0.0) as abs_delta_p99,
         (select median(score) from today_scores where raw_score > 0) as graded_median,
         (select quantile_cont(score, 0.95) from today_scores where raw_score > 0) as graded_p95,
-        (select avg(cast(raw_score = 0 as double)) from today_scores) as floor_share
+        (select avg(cast(raw_score = 0 as double)) from today_scores) as floor_share,
+        (select curve_violations from violations) as curve_violations
     from totals
 )
 
