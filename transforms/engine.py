@@ -127,6 +127,21 @@ def write_json(path: Path, payload: dict[str, Any]) -> None:
     remove_stale_temporaries(path)
 
 
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically under a hidden temporary name.
+
+    Ingest ignores names starting with "." or "_", so a dump being written is never read.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temporary_sibling(path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    remove_stale_temporaries(path)
+
+
 def read_json(path: Path) -> dict[str, Any]:
     return json.loads(Path(path).read_text())
 

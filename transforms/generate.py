@@ -31,6 +31,9 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from transforms import engine
+from transforms.contract import ACTIONS, LANDING_FIELDS
+
 __all__ = ["ACTIONS", "NETWORKS", "NETWORK_FILES", "TOPICS", "GenerateSummary", "generate"]
 
 NETWORKS: tuple[str, ...] = ("twitter", "instagram", "facebook")
@@ -39,7 +42,6 @@ NETWORK_FILES: dict[str, str] = {
     "instagram": "instagram.parquet",
     "facebook": "facebook.jsonl",
 }
-ACTIONS: tuple[str, ...] = ("post", "reply", "share", "like", "mention", "follow", "unfollow")
 TOPICS: tuple[str, ...] = (
     "ai",
     "football",
@@ -849,17 +851,7 @@ def _offset_suffix() -> pl.Expr:
     )
 
 
-_COLUMNS = (
-    "event_id",
-    "ts",
-    "network",
-    "actor_id",
-    "action",
-    "target_user_id",
-    "target_post_id",
-    "post_id",
-    "topics",
-)
+_COLUMNS = LANDING_FIELDS
 
 
 def _json_lines(df: pl.DataFrame) -> list[bytes]:
@@ -921,12 +913,6 @@ def _dirty(
     allrows[n:] = extra
     body = b"\n".join(allrows[order].tolist())
     return (body + b"\n" if len(allrows) else b""), n_bad, n_dup
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def _write_parquet(path: Path, df: pl.DataFrame) -> None:
@@ -1022,7 +1008,7 @@ def generate(
                     _json_lines(part), rng, counter, salt_e, bad_rate, duplicate_rate
                 )
                 bad, dup = bad + b, dup + u
-                _atomic_write(
+                engine.write_bytes(
                     path,
                     gzip.compress(body, compresslevel=_GZIP_LEVEL, mtime=0)
                     if path.name.endswith(".gz")

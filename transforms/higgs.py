@@ -31,7 +31,6 @@ Everything is vectorised with Polars; Python loops only run over days.
 from __future__ import annotations
 
 import gzip
-import os
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -40,6 +39,8 @@ from pathlib import Path
 
 import polars as pl
 
+from transforms import engine
+from transforms.contract import LANDING_FIELDS
 from transforms.layout import Layout
 
 __all__ = [
@@ -62,16 +63,8 @@ _FORMAT = "'actor target unix_ts TYPE' (integer ids, integer seconds, TYPE one o
 # Level 1 (as transforms/generate.py): level 6 would save ~1/3 of the bytes but triple the
 # import time (zlib is most of it). mtime=0 keeps the files byte-identical across imports.
 _GZIP_LEVEL = 1
-_COLUMNS = (
-    "event_id",
-    "ts",
-    "network",
-    "actor_id",
-    "action",
-    "target_user_id",
-    "target_post_id",
-    "post_id",
-)
+# The data has no topics, so its dumps carry every contract field but that optional one.
+_COLUMNS = tuple(field for field in LANDING_FIELDS if field != "topics")
 
 
 class HiggsFormatError(ValueError):
@@ -295,13 +288,6 @@ def _write_day(layout: Layout, day: date, events: pl.DataFrame) -> Path:
     marker.unlink(missing_ok=True)
     body = events.select(_COLUMNS).write_ndjson().encode()
     path = folder / DUMP_FILE
-    _atomic_write(path, gzip.compress(body, compresslevel=_GZIP_LEVEL, mtime=0))
-    _atomic_write(marker, b"")
+    engine.write_bytes(path, gzip.compress(body, compresslevel=_GZIP_LEVEL, mtime=0))
+    engine.write_bytes(marker, b"")
     return path
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    # Hidden temporary name: ingest ignores files starting with "." or "_".
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
