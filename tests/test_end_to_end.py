@@ -28,6 +28,7 @@ CONTRACT = {
         "percentile": "DOUBLE",
         "archetype": "VARCHAR",
         "delta_1d": "DOUBLE",
+        "delta_5d": "DOUBLE",
         "model_version": "VARCHAR",
     },
     "user_features": {"user_id": "VARCHAR", "feature_date": "DATE"},
@@ -129,6 +130,28 @@ def test_delta_1d_is_todays_score_minus_yesterdays(night_root: Path) -> None:
         ).fetchone()[0]
     assert mismatches == 0
     assert first_day_deltas == 0
+
+
+def test_delta_5d_is_todays_score_minus_the_score_five_days_before(night_root: Path) -> None:
+    with warehouse(night_root) as con:
+        checked, mismatches = con.execute(
+            """
+            select count(*), count(*) filter (
+                where abs(today.delta_5d - (today.score - before.score)) > 0.011
+            )
+            from scores today
+            join scores before
+              on before.user_id = today.user_id
+             and before.score_date = today.score_date - 5
+            """
+        ).fetchone()
+        early = con.execute(
+            "select count(*) from scores where score_date < ? and delta_5d is not null",
+            [SAMPLE_START + timedelta(days=5)],
+        ).fetchone()[0]
+    assert checked > 1000
+    assert mismatches == 0
+    assert early == 0
 
 
 def test_counts_reconcile_and_match_the_injected_faults(night_root: Path) -> None:

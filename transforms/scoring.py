@@ -21,6 +21,14 @@ ARCHETYPES = (
 )  # fmt: skip
 # Yesterday's scores as the steps read them; absent on the first day.
 PREV_SCORES_SCHEMA = "user_id varchar, score double, raw_score double"
+# Yesterday's grades and signals as score_explanations reads them; absent on the first day.
+PREV_GRADED_SCHEMA = (
+    "user_id varchar, raw_score double, score double, reach_points double, "
+    "amplification_points double, network_impact_points double, audience_points double"
+)
+PREV_SIGNALS_SCHEMA = (
+    "user_id varchar, reach double, amplification double, network_impact double, audience double"
+)
 
 
 def score_users(data_root: Path, day: date) -> Path:
@@ -32,6 +40,9 @@ def score_users(data_root: Path, day: date) -> Path:
         engine.view(con, "state", layout.state(day))
         engine.view(con, "topic_state", layout.topic_state(day))
         engine.view(con, "prev_scores", layout.scores(day - timedelta(days=1)), PREV_SCORES_SCHEMA)
+        engine.view(
+            con, "scores_5d_ago", layout.scores(day - timedelta(days=5)), PREV_SCORES_SCHEMA
+        )
         engine.set_variables(
             con, feature_date=day, window_days=window_days, model_version=MODEL_VERSION
         )
@@ -53,6 +64,16 @@ def assign_archetypes(data_root: Path, day: date) -> Path:
         engine.view(con, "user_features", layout.user_features(day))
         engine.set_variables(con, score_date=day)
         users = engine.write_parquet(con, engine.sql("scoring/scores"), layout.scores(day))
+        # Why each score is what it is and why it moved: needs the scores just written.
+        yesterday = day - timedelta(days=1)
+        engine.view(con, "scores", layout.scores(day))
+        engine.view(con, "prev_graded", layout.graded(yesterday), PREV_GRADED_SCHEMA)
+        engine.view(
+            con, "prev_user_features", layout.user_features(yesterday), PREV_SIGNALS_SCHEMA
+        )
+        engine.write_parquet(
+            con, engine.sql("scoring/score_explanations"), layout.score_explanations(day)
+        )
         mix = con.execute(
             f"select archetype, count(*) from {engine.parquet_source(layout.scores(day))} "
             "group by 1 order by 2 desc limit 3"

@@ -6,7 +6,9 @@
 -- else is graded among the users with a measurable signal: their rank there (tied users
 -- share the middle of the ranks they span) is mapped through the published curve (README). The floor's share of users changes from day to
 -- day (a news day brings many new listeners); grading above it keeps the curve steady.
--- Input views: user_features, prev_scores. Variables: model_version.
+-- delta_1d, delta_5d: the change since the score of 1 and 5 days before (null when the
+-- user had none then), as Klout's API published them.
+-- Input views: user_features, prev_scores, scores_5d_ago. Variables: model_version.
 with
 
 user_features as (
@@ -15,6 +17,10 @@ user_features as (
 
 prev_scores as (
     select * from prev_scores
+),
+
+scores_5d_ago as (
+    select * from scores_5d_ago
 ),
 
 logged as (
@@ -111,6 +117,7 @@ final as (
         graded.percentile,
         graded.score,
         round(graded.score - prev_scores.score, 2) as delta_1d,
+        round(graded.score - scores_5d_ago.score, 2) as delta_5d,
         graded.reach_points,
         graded.amplification_points,
         graded.network_impact_points,
@@ -118,6 +125,7 @@ final as (
         getvariable('model_version') as model_version
     from graded
     left join prev_scores using (user_id)
+    left join scores_5d_ago using (user_id)
 )
 
 select * from final

@@ -52,6 +52,7 @@ final as (
         cells.percentile,
         matrix.archetype,
         cells.delta_1d,
+        cells.delta_5d,
         cells.model_version,
         cells.raw_score,
         round(cells.style_x, 4) as style_x,

@@ -23,7 +23,9 @@ DAY = date(2026, 3, 10)
 SIGNALS = ("reach", "amplification", "network_impact", "audience")
 
 
-def grade(users: dict[str, tuple[float, float, float, float]], prev=None) -> dict[str, dict]:
+def grade(
+    users: dict[str, tuple[float, float, float, float]], prev=None, five_days_ago=None
+) -> dict[str, dict]:
     """Run sql/scoring/graded.sql on a user_features view of the four signals."""
     con = duckdb.connect()
     try:
@@ -38,6 +40,9 @@ def grade(users: dict[str, tuple[float, float, float, float]], prev=None) -> dic
         con.execute("create temp table prev_scores (user_id varchar, score double)")
         if prev:
             con.executemany("insert into prev_scores values (?, ?)", list(prev.items()))
+        con.execute("create temp table scores_5d_ago (user_id varchar, score double)")
+        if five_days_ago:
+            con.executemany("insert into scores_5d_ago values (?, ?)", list(five_days_ago.items()))
         engine.set_variables(con, model_version=MODEL_VERSION)
         rel = con.execute(engine.sql("scoring/graded"))
         names = [d[0] for d in rel.description]
@@ -156,10 +161,14 @@ def test_delta_and_model_version():
     graded = grade(
         {"z": (0, 0, 0, 0), "u1": (1, 1, 1, 1), "u3": (3, 3, 3, 3)},
         prev={"u1": 0.5, "u3": 90.25, "gone": 50.0},
+        five_days_ago={"u3": 60.0, "z": 4.0},
     )
     assert graded["u1"]["delta_1d"] == 0.5  # 1 - 0.5
     assert graded["u3"]["delta_1d"] == 9.75  # 100 - 90.25
     assert graded["z"]["delta_1d"] is None  # no score yesterday
+    assert graded["u3"]["delta_5d"] == 40.0  # 100 - 60
+    assert graded["z"]["delta_5d"] == -3.0  # 1 - 4
+    assert graded["u1"]["delta_5d"] is None  # no score five days ago
     assert "gone" not in graded
     assert {r["model_version"] for r in graded.values()} == {MODEL_VERSION}
     assert MODEL_VERSION == "clout-score-v1"
@@ -271,7 +280,7 @@ def place(users: dict[str, tuple[float, float, float, float, float]]) -> dict[st
     try:
         con.execute(
             "create temp table graded (user_id varchar, raw_score double, percentile double, "
-            "score double, delta_1d double, model_version varchar)"
+            "score double, delta_1d double, delta_5d double, model_version varchar)"
         )
         con.execute(
             "create temp table user_features (user_id varchar, creating double, "
@@ -279,7 +288,7 @@ def place(users: dict[str, tuple[float, float, float, float, float]]) -> dict[st
         )
         for user, (creating, consistent, percentile, participating, broad) in users.items():
             con.execute(
-                "insert into graded values (?, 0.5, ?, 42.0, -1.5, ?)",
+                "insert into graded values (?, 0.5, ?, 42.0, -1.5, 3.0, ?)",
                 [user, percentile, MODEL_VERSION],
             )
             con.execute(
@@ -314,7 +323,12 @@ def test_all_sixteen_archetypes_are_reachable():
     assert {r["archetype"] for r in placed.values()} == set(ARCHETYPES)
     assert [name for row in MATRIX for name in row] == list(ARCHETYPES)
     some = placed["r0c0"]
-    assert (some["score"], some["delta_1d"], some["score_date"]) == (42.0, -1.5, DAY)
+    assert (some["score"], some["delta_1d"], some["delta_5d"], some["score_date"]) == (
+        42.0,
+        -1.5,
+        3.0,
+        DAY,
+    )
     assert some["model_version"] == MODEL_VERSION
 
 
