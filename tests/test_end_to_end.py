@@ -32,6 +32,13 @@ CONTRACT = {
         "model_version": "VARCHAR",
     },
     "user_features": {"user_id": "VARCHAR", "feature_date": "DATE"},
+    "user_topics": {
+        "user_id": "VARCHAR",
+        "topic_date": "DATE",
+        "topic": "VARCHAR",
+        "topic_rank": "BIGINT",
+        "authority": "DOUBLE",
+    },
     "gaming_flags": {
         "user_id": "VARCHAR",
         "score_date": "DATE",
@@ -241,6 +248,25 @@ def test_the_first_day_cannot_be_skipped_over(night_root: Path, tmp_path: Path) 
     run_day(root, SAMPLE_START)
     with pytest.raises(StateOutOfOrder, match="date order"):
         run_day(root, SAMPLE_START + timedelta(days=2))
+
+
+def test_the_distribution_plot_draws_every_bin_and_the_curve(night_root: Path) -> None:
+    import importlib.util
+
+    from tests.conftest import REPO
+
+    spec = importlib.util.spec_from_file_location(
+        "plot_score_distribution", REPO / "scripts" / "plot_score_distribution.py"
+    )
+    plot = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plot)
+    day, graded, floor, bins = plot.histogram(night_root)
+    assert day == LAST_DAY.isoformat()
+    assert sum(bins) == graded > 0
+    drawing = plot.svg(day, graded, floor, bins)
+    assert drawing.startswith("<svg") and drawing.rstrip().endswith("</svg>")
+    assert drawing.count("<title>") == 20
+    assert "<polyline" in drawing
 
 
 def test_summary_reports_the_night(night_root: Path) -> None:

@@ -111,6 +111,50 @@ def summary(data_root: DataRoot = DEFAULT_DATA_ROOT) -> None:
 
 
 @app.command()
+def evaluate(
+    data_root: DataRoot = DEFAULT_DATA_ROOT,
+    truth: Annotated[
+        Path | None,
+        typer.Option(
+            help="The generator's truth users.parquet (default: DIR/truth/users.parquet if any).",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ] = None,
+    day: Annotated[
+        str | None, typer.Option("--date", help="The day to evaluate (default: the last one).")
+    ] = None,
+    higgs_source: Annotated[
+        Path | None,
+        typer.Option(
+            "--higgs-source",
+            help="The SNAP Higgs activity file, for the top-100 overlap (default: env "
+            "CLOUT_HIGGS_FILE, on a Higgs replay without truth).",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ] = None,
+) -> None:
+    """Measure the published score: against the truth or Higgs, stability, archetypes."""
+    from transforms.evaluate import EvaluationError
+    from transforms.evaluate import evaluate as run_evaluation
+
+    try:
+        evaluation = run_evaluation(
+            data_root,
+            day=_date(day, "--date") if day else None,
+            truth=truth,
+            higgs_source=higgs_source,
+        )
+    except EvaluationError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(evaluation.report())
+
+
+@app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="A SQL query over the warehouse's tables.")],
     data_root: DataRoot = DEFAULT_DATA_ROOT,
@@ -127,6 +171,25 @@ def query(
         )
     with duckdb.connect(str(warehouse), read_only=True) as con:
         con.sql(sql).show(max_rows=50, max_width=200)
+
+
+@app.command()
+def explain(
+    user_id: Annotated[str, typer.Argument(help="The user to explain, as in scores.user_id.")],
+    day: Annotated[
+        str | None, typer.Option("--date", help="The day (default: the latest published one).")
+    ] = None,
+    data_root: DataRoot = DEFAULT_DATA_ROOT,
+) -> None:
+    """Print why a user's score is what it is on a day, and why it moved since yesterday."""
+    from transforms.explain import ExplainError, render_card
+
+    try:
+        card = render_card(data_root, user_id, _date(day, "--date") if day else None)
+    except ExplainError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(card)
 
 
 # `import` is a Python keyword, hence a sub-app: `clout import higgs ...` leaves room for

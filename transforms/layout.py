@@ -76,8 +76,14 @@ class Layout:
     def graded(self, day: date) -> Path:
         return self._file("graded", day, "graded.parquet")
 
+    def user_topics(self, day: date) -> Path:
+        return self._file("user_topics", day, "user_topics.parquet")
+
     def scores(self, day: date) -> Path:
         return self._file("scores", day, "scores.parquet")
+
+    def score_explanations(self, day: date) -> Path:
+        return self._file("score_explanations", day, "score_explanations.parquet")
 
     def gaming_flags(self, day: date) -> Path:
         return self._file("gaming_flags", day, "gaming_flags.parquet")

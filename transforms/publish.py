@@ -33,7 +33,14 @@ from transforms.scoring import MODEL_VERSION
 log = logging.getLogger(__name__)
 
 # Tables published from one file per day; run_log keeps one file per run.
-DAILY_TABLES = ("scores", "user_features", "gaming_flags", "quarantine")
+DAILY_TABLES = (
+    "scores",
+    "user_features",
+    "user_topics",
+    "gaming_flags",
+    "quarantine",
+    "score_explanations",
+)
 # DuckDB 1.4 and 1.5 (the CLI on PyPI) read files written for this storage version.
 STORAGE_VERSION = "v1.4.0"
 

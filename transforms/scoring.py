@@ -13,6 +13,8 @@ from transforms.layout import Layout
 log = logging.getLogger(__name__)
 
 MODEL_VERSION = "clout-score-v1"
+# Topics published per user in user_topics.
+TOP_TOPICS = 5
 ARCHETYPES = (
     "Curator", "Broadcaster", "Taste Maker", "Celebrity",
     "Syndicator", "Feeder", "Thought Leader", "Pundit",
@@ -51,6 +53,9 @@ def score_users(data_root: Path, day: date) -> Path:
         )
         engine.view(con, "user_features", layout.user_features(day))
         engine.write_parquet(con, engine.sql("scoring/graded"), layout.graded(day))
+        engine.view(con, "graded", layout.graded(day))
+        engine.set_variables(con, topic_date=day, top_topics=TOP_TOPICS)
+        engine.write_parquet(con, engine.sql("scoring/user_topics"), layout.user_topics(day))
     log.info("score %s: %d users graded in %.1f s", day, users, time.monotonic() - started)
     return layout.graded(day)
 
@@ -68,9 +73,7 @@ def assign_archetypes(data_root: Path, day: date) -> Path:
         yesterday = day - timedelta(days=1)
         engine.view(con, "scores", layout.scores(day))
         engine.view(con, "prev_graded", layout.graded(yesterday), PREV_GRADED_SCHEMA)
-        engine.view(
-            con, "prev_user_features", layout.user_features(yesterday), PREV_SIGNALS_SCHEMA
-        )
+        engine.view(con, "prev_user_features", layout.user_features(yesterday), PREV_SIGNALS_SCHEMA)
         engine.write_parquet(
             con, engine.sql("scoring/score_explanations"), layout.score_explanations(day)
         )

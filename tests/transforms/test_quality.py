@@ -29,6 +29,7 @@ def good_scores() -> pd.DataFrame:
             "percentile": [0.0, 50.0, 100.0],
             "archetype": ["Observer", "Specialist", "Celebrity"],
             "delta_1d": [None, 1.5, -2.0],
+            "delta_5d": [None, None, 4.0],
             "model_version": ["clout-score-v1"] * 3,
         }
     )
