@@ -12,7 +12,7 @@ from transforms.layout import Layout
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = "clout-score-v1"
+MODEL_VERSION = "clout-score-v2"
 # Topics published per user in user_topics.
 TOP_TOPICS = 5
 ARCHETYPES = (

@@ -48,10 +48,12 @@ scales as (
 contributions as (
     select
         logged.user_id,
-        0.40 * log_reach / reach_scale as reach_points,
-        0.25 * log_amplification / amplification_scale as amplification_points,
+        -- clout-score-v2 weights: reactions per piece of content lead (Klout's first rule);
+        -- v1's 0.40 / 0.25 / 0.25 / 0.10 tracked known influence less well (README).
+        0.15 * log_reach / reach_scale as reach_points,
+        0.55 * log_amplification / amplification_scale as amplification_points,
         0.25 * log_network_impact / network_impact_scale as network_impact_points,
-        0.10 * log_audience / audience_scale as audience_points
+        0.05 * log_audience / audience_scale as audience_points
     from logged
     cross join scales
 ),
