@@ -86,8 +86,10 @@ engagement as (
         user_id,
         count(*) as distinct_engagers,
         sum(reactions_in_pair) as reactions_received,
-        sum(pair_weight) as weighted_reactions,
-        sum(pair_weight * giver_standing) as impact
+        -- A parallel sum of doubles can differ in its last bits from run to run; rounding
+        -- far below any meaningful size makes a rerun give identical rows.
+        round(sum(pair_weight), 9) as weighted_reactions,
+        round(sum(pair_weight * giver_standing), 9) as impact
     from weighted_pairs
     group by user_id
 ),

@@ -94,7 +94,7 @@ final as (
             || ' against all users, whose median change was '
             || format('{:+.0f}', 100 * (exp(population_median) - 1)) || '%)' as evidence,
         signal,
-        value_today,
+        round(value_today, 6) as value_today,
         round(typical_value, 3) as typical_value,
         round(own_z, 3) as own_z,
         round(population_z, 3) as population_z

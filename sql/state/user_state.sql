@@ -30,8 +30,9 @@ window_sums as (
     select
         user_id,
         sum(columns(* exclude (user_id, weighted_reactions, impact)))::bigint,
-        sum(weighted_reactions) as weighted_reactions,
-        sum(impact) as impact
+        -- Rounded like the daily sums, so a rerun gives identical rows.
+        round(sum(weighted_reactions), 9) as weighted_reactions,
+        round(sum(impact), 9) as impact
     from window_changes
     group by user_id
 ),
