@@ -64,7 +64,14 @@ def remove_stale_temporaries(path: Path) -> None:
     temporary of it still there is a dead run's partial file. (Were two writers to overlap,
     the other one's ``os.replace`` would fail loudly; it would never publish a partial file.)
     """
+    for entry in stale_temporaries(path):
+        entry.unlink(missing_ok=True)
+
+
+def stale_temporaries(path: Path) -> list[Path]:
+    """The siblings of ``path`` named as ``temporary_sibling`` names them."""
     prefix, suffix = f".{path.name}.", ".tmp"
+    found = []
     for entry in path.parent.iterdir():
         name = entry.name
         token = name[len(prefix) : -len(suffix)]
@@ -74,7 +81,14 @@ def remove_stale_temporaries(path: Path) -> None:
             and len(token) == 8
             and all(c in "0123456789abcdef" for c in token)
         ):
-            entry.unlink(missing_ok=True)
+            found.append(entry)
+    return found
+
+
+def rows_as_dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The rows of an executed query, each as a dict keyed by column name."""
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def set_variables(con: duckdb.DuckDBPyConnection, **values: Any) -> None:
@@ -146,12 +160,16 @@ def read_json(path: Path) -> dict[str, Any]:
     return json.loads(Path(path).read_text())
 
 
-def parquet_source(path: Path | list[Path], with_filename: bool = False) -> str:
+def parquet_source(
+    path: Path | list[Path], with_filename: bool = False, union_by_name: bool = False
+) -> str:
     """``read_parquet`` of our own file(s), without guessing columns from folder names;
-    ``with_filename`` adds each row's file as a ``filename`` column."""
+    ``with_filename`` adds each row's file as a ``filename`` column; ``union_by_name``
+    lines up files written before a column was added (null there) with newer ones."""
     paths = path if isinstance(path, list) else [path]
     listed = ", ".join(quote_path(p) for p in paths)
     extra = ", filename = true" if with_filename else ""
+    extra += ", union_by_name = true" if union_by_name else ""
     return f"read_parquet([{listed}], hive_partitioning = false{extra})"
 
 

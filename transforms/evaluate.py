@@ -246,9 +246,7 @@ def higgs_overlap(
 
 
 def _rows(con: duckdb.DuckDBPyConnection, name: str) -> list[dict[str, Any]]:
-    cursor = con.execute(engine.sql(name))
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    return engine.rows_as_dicts(con.execute(engine.sql(name)))
 
 
 def _evaluation_day(con: duckdb.DuckDBPyConnection, day: date | None) -> date:

@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from transforms import engine
 from transforms.layout import Layout
 
 SIGNALS = ("reach", "amplification", "network_impact", "audience")
@@ -220,10 +221,8 @@ def _columns(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
 
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> dict[str, Any] | None:
-    cursor = con.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    values = cursor.fetchone()
-    return None if values is None else dict(zip(names, values, strict=True))
+    rows = engine.rows_as_dicts(con.execute(sql, params))
+    return rows[0] if rows else None
 
 
 def _topics(

@@ -121,9 +121,8 @@ def build_warehouse(layout: Layout, manifest: dict) -> None:
             for table in (*DAILY_TABLES, "run_log"):
                 # Every publish adds a file to every table, so none is ever empty of files.
                 files = _files(layout, manifest, table)
-                con.execute(
-                    f"create view warehouse.{table} as select * from {engine.parquet_source(files)}"
-                )
+                source = engine.parquet_source(files, union_by_name=True)
+                con.execute(f"create view warehouse.{table} as select * from {source}")
             con.execute("checkpoint warehouse")
             con.execute("detach warehouse")
         finally:

@@ -268,16 +268,8 @@ def _replace_dir(new: Path, target: Path) -> None:
         if old.exists():
             os.rename(old, target)
         raise
-    prefix, suffix = f".{target.name}.", ".tmp"
-    for entry in target.parent.iterdir():
-        token = entry.name[len(prefix) : -len(suffix)]
-        if (
-            entry.name.startswith(prefix)
-            and entry.name.endswith(suffix)
-            and len(token) == 8
-            and all(c in "0123456789abcdef" for c in token)
-        ):
-            shutil.rmtree(entry, ignore_errors=True)
+    for entry in engine.stale_temporaries(target):
+        shutil.rmtree(entry, ignore_errors=True)
 
 
 def _plain(value: Any) -> Any:

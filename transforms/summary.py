@@ -57,9 +57,8 @@ def render_summary(data_root: Path) -> str:
 
 
 def _one(con: duckdb.DuckDBPyConnection, name: str) -> dict:
-    cursor = con.execute(engine.sql(name))
-    columns = [d[0] for d in cursor.description]
-    return dict(zip(columns, cursor.fetchone(), strict=True))
+    (row,) = engine.rows_as_dicts(con.execute(engine.sql(name)))
+    return row
 
 
 def _shell_path(path: Path) -> str:
