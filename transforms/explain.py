@@ -22,7 +22,7 @@ from transforms.layout import Layout
 SIGNALS = ("reach", "amplification", "network_impact", "audience")
 # How the card shows each signal's own value (user_features), next to its points.
 SIGNAL_UNITS = {
-    "reach": ("engager-days", "{:,.0f}"),
+    "reach": ("people reached", "{:,.0f}"),
     "amplification": ("reactions per item", "{:,.2f}"),
     "network_impact": ("standing-weighted reactions", "{:,.2f}"),
     "audience": ("net new followers", "{:,.0f}"),

@@ -1,4 +1,4 @@
-"""Step 2, daily features: what each user gave and received on the day, and their topics."""
+"""Step 2, daily features: what each user gave and received, per network too, and their topics."""
 
 from __future__ import annotations
 
@@ -32,11 +32,19 @@ def build_daily_features(data_root: Path, day: date) -> Path:
         topic_rows = engine.write_parquet(
             con, engine.sql("features/daily_topics"), layout.daily_topics(day)
         )
+        network_rows = engine.write_parquet(
+            con, engine.sql("features/daily_network"), layout.daily_network_features(day)
+        )
+        engager_rows = engine.write_parquet(
+            con, engine.sql("features/daily_engagers"), layout.daily_engagers(day)
+        )
     log.info(
-        "features %s: %d users, %d user-topic rows in %.1f s",
+        "features %s: %d users, %d user-topic, %d user-network, %d engager rows in %.1f s",
         day,
         users,
         topic_rows,
+        network_rows,
+        engager_rows,
         time.monotonic() - started,
     )
     return layout.daily_features(day)

@@ -61,17 +61,32 @@ class Layout:
     def daily_topics(self, day: date) -> Path:
         return self._file("daily_features", day, "daily_topics.parquet")
 
+    def daily_network_features(self, day: date) -> Path:
+        return self._file("daily_features", day, "daily_network_features.parquet")
+
+    def daily_engagers(self, day: date) -> Path:
+        return self._file("daily_features", day, "daily_engagers.parquet")
+
     def state(self, day: date) -> Path:
         return self._file("state", day, "user_state.parquet")
 
     def topic_state(self, day: date) -> Path:
         return self._file("state", day, "user_topic_state.parquet")
 
+    def network_state(self, day: date) -> Path:
+        return self._file("state", day, "network_state.parquet")
+
+    def engager_state(self, day: date) -> Path:
+        return self._file("state", day, "engager_state.parquet")
+
     def state_meta(self, day: date) -> Path:
         return self._file("state", day, "_meta.json")
 
     def user_features(self, day: date) -> Path:
         return self._file("user_features", day, "user_features.parquet")
+
+    def user_networks(self, day: date) -> Path:
+        return self._file("user_networks", day, "user_networks.parquet")
 
     def graded(self, day: date) -> Path:
         return self._file("graded", day, "graded.parquet")

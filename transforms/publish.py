@@ -37,6 +37,7 @@ DAILY_TABLES = (
     "scores",
     "user_features",
     "user_topics",
+    "user_networks",
     "gaming_flags",
     "quarantine",
     "score_explanations",

@@ -7,12 +7,18 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import duckdb
+
 from transforms import engine
 from transforms.layout import Layout
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = "clout-score-v2"
+MODEL_VERSION = "clout-score-v3"
+# Each signal's weight in the raw score (README, "The score"). Reactions per piece of content
+# lead, Klout's first rule; v1's 0.40 / 0.25 / 0.25 / 0.10 tracked known influence less
+# well. v3 keeps v2's weights and counts reach as distinct people over the window.
+SIGNAL_WEIGHTS = {"reach": 0.15, "amplification": 0.55, "network_impact": 0.25, "audience": 0.05}
 # Topics published per user in user_topics.
 TOP_TOPICS = 5
 ARCHETYPES = (
@@ -33,6 +39,15 @@ PREV_SIGNALS_SCHEMA = (
 )
 
 
+def bind_model(con: duckdb.DuckDBPyConnection) -> None:
+    """Give the scoring SQL the model's version and signal weights."""
+    engine.set_variables(
+        con,
+        model_version=MODEL_VERSION,
+        **{f"{signal}_weight": weight for signal, weight in SIGNAL_WEIGHTS.items()},
+    )
+
+
 def score_users(data_root: Path, day: date) -> Path:
     """Write the day's user features and graded scores; return the graded path."""
     layout = Layout(data_root)
@@ -41,16 +56,18 @@ def score_users(data_root: Path, day: date) -> Path:
     with engine.connect(layout.duckdb_temp) as con:
         engine.view(con, "state", layout.state(day))
         engine.view(con, "topic_state", layout.topic_state(day))
+        engine.view(con, "engager_state", layout.engager_state(day))
+        engine.view(con, "network_state", layout.network_state(day))
         engine.view(con, "prev_scores", layout.scores(day - timedelta(days=1)), PREV_SCORES_SCHEMA)
         engine.view(
             con, "scores_5d_ago", layout.scores(day - timedelta(days=5)), PREV_SCORES_SCHEMA
         )
-        engine.set_variables(
-            con, feature_date=day, window_days=window_days, model_version=MODEL_VERSION
-        )
+        engine.set_variables(con, feature_date=day, window_days=window_days)
+        bind_model(con)
         users = engine.write_parquet(
             con, engine.sql("scoring/user_features"), layout.user_features(day)
         )
+        engine.write_parquet(con, engine.sql("scoring/user_networks"), layout.user_networks(day))
         engine.view(con, "user_features", layout.user_features(day))
         engine.write_parquet(con, engine.sql("scoring/graded"), layout.graded(day))
         engine.view(con, "graded", layout.graded(day))

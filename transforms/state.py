@@ -18,6 +18,13 @@ log = logging.getLogger(__name__)
 
 # Days of daily values kept for the gaming rules: 14 days of changes plus today.
 HISTORY_DAYS = 15
+NETWORK_FEATURES_SCHEMA = (
+    "user_id varchar, network varchar, content_items bigint, reactions_received bigint, "
+    "distinct_engagers bigint, weighted_reactions double, impact double, "
+    "follows_received bigint, unfollows_received bigint, active_days bigint, "
+    "present_days bigint"
+)
+ENGAGERS_SCHEMA = "user_id varchar, network varchar, engager_id varchar, last_seen date"
 
 
 class StateOutOfOrder(RuntimeError):
@@ -39,9 +46,21 @@ def update_state(data_root: Path, day: date) -> Path:
         )
     window_days = 1
     prev_window_days = 0
+    prev_network_window_days = 0
     if has_yesterday:
-        prev_window_days = engine.read_json(layout.state_meta(yesterday))["window_days"]
+        prev_meta = engine.read_json(layout.state_meta(yesterday))
+        prev_window_days = prev_meta["window_days"]
         window_days = min(prev_window_days + 1, WINDOW_DAYS)
+        # State written before per-network memory existed has none: it starts here.
+        if layout.network_state(yesterday).exists():
+            prev_network_window_days = prev_meta.get("network_window_days", prev_window_days)
+        else:
+            log.warning(
+                "state %s: yesterday's state has no per-network memory; per-network sums "
+                "and 90-day reach start from today (rerun the window to fill them)",
+                day,
+            )
+    network_window_days = min(prev_network_window_days + 1, WINDOW_DAYS)
 
     started = time.monotonic()
     with engine.connect(layout.duckdb_temp) as con:
@@ -72,11 +91,39 @@ def update_state(data_root: Path, day: date) -> Path:
         engine.set_variables(con, state_date=day, history_days=HISTORY_DAYS)
         users = engine.write_parquet(con, engine.sql("state/user_state"), layout.state(day))
         engine.write_parquet(con, engine.sql("state/user_topic_state"), layout.topic_state(day))
-    engine.write_json(layout.state_meta(day), {"state_date": day, "window_days": window_days})
+
+        engine.view(con, "today_networks", layout.daily_network_features(day))
+        engine.view(
+            con, "prev_network_state", layout.network_state(yesterday), NETWORK_FEATURES_SCHEMA
+        )
+        # As above: a day that was never added to the per-network sums is not subtracted.
+        if prev_network_window_days >= WINDOW_DAYS:
+            engine.view(
+                con,
+                "expiring_networks",
+                layout.daily_network_features(expiring_day),
+                NETWORK_FEATURES_SCHEMA,
+            )
+        else:
+            con.execute(f"create temp table expiring_networks ({NETWORK_FEATURES_SCHEMA})")
+        engine.write_parquet(con, engine.sql("state/network_state"), layout.network_state(day))
+
+        engine.view(con, "today_engagers", layout.daily_engagers(day))
+        engine.view(con, "prev_engagers", layout.engager_state(yesterday), ENGAGERS_SCHEMA)
+        engine.set_variables(con, window_days_max=WINDOW_DAYS)
+        pairs = engine.write_parquet(
+            con, engine.sql("state/engager_state"), layout.engager_state(day)
+        )
+    engine.write_json(
+        layout.state_meta(day),
+        {"state_date": day, "window_days": window_days, "network_window_days": network_window_days},
+    )
     log.info(
-        "state %s: %d users in the %d-day window (%d of %d days filled) in %.1f s",
+        "state %s: %d users, %d engager pairs in the %d-day window (%d of %d days filled) "
+        "in %.1f s",
         day,
         users,
+        pairs,
         WINDOW_DAYS,
         window_days,
         WINDOW_DAYS,

@@ -8,7 +8,9 @@
 -- day (a news day brings many new listeners); grading above it keeps the curve steady.
 -- delta_1d, delta_5d: the change since the score of 1 and 5 days before (null when the
 -- user had none then), as Klout's API published them.
--- Input views: user_features, prev_scores, scores_5d_ago. Variables: model_version.
+-- Input views: user_features, prev_scores, scores_5d_ago. Variables: model_version and the
+-- four signal weights (reach_weight, amplification_weight, network_impact_weight,
+-- audience_weight).
 with
 
 user_features as (
@@ -48,12 +50,13 @@ scales as (
 contributions as (
     select
         logged.user_id,
-        -- clout-score-v2 weights: reactions per piece of content lead (Klout's first rule);
-        -- v1's 0.40 / 0.25 / 0.25 / 0.10 tracked known influence less well (README).
-        0.15 * log_reach / reach_scale as reach_points,
-        0.55 * log_amplification / amplification_scale as amplification_points,
-        0.25 * log_network_impact / network_impact_scale as network_impact_points,
-        0.05 * log_audience / audience_scale as audience_points
+        -- The model's weights (transforms/scoring.py, SIGNAL_WEIGHTS).
+        getvariable('reach_weight') * log_reach / reach_scale as reach_points,
+        getvariable('amplification_weight') * log_amplification / amplification_scale
+            as amplification_points,
+        getvariable('network_impact_weight') * log_network_impact / network_impact_scale
+            as network_impact_points,
+        getvariable('audience_weight') * log_audience / audience_scale as audience_points
     from logged
     cross join scales
 ),

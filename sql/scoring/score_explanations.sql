@@ -157,7 +157,7 @@ split as (
 signal_moves as (
     select
         user_id, 1 as signal_order, 'reach' as signal, reach_points_change as points_change,
-        'engager-days ' || format('{:,.0f}', prev_reach::double) || ' → '
+        'people reached ' || format('{:,.0f}', prev_reach::double) || ' → '
             || format('{:,.0f}', reach::double)
             as measure
     from split

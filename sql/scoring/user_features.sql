@@ -1,11 +1,24 @@
 -- The features the score uses, per user and day: 90-day window sums, the four signals
 -- (Klout's True Reach, Amplification, Network Impact, and a lightly weighted audience),
 -- and the four style axes, each in [0, 1].
--- Input views: state (today's user_state), topic_state. Variables: feature_date, window_days.
+-- Input views: state (today's user_state), topic_state, engager_state.
+-- Variables: feature_date, window_days.
 with
 
 state as (
     select * from state
+),
+
+engager_state as (
+    select * from engager_state
+),
+
+-- Klout's True Reach: the people who acted on the user's content in the window, each
+-- counted once whatever the network and however often they came back.
+window_reach as (
+    select user_id, count(distinct engager_id) as reach
+    from engager_state
+    group by user_id
 ),
 
 topic_state as (
@@ -25,13 +38,13 @@ topic_focus as (
 signals as (
     select
         state.*,
-        -- Engager-days: each distinct engager counts once a day.
-        distinct_engagers as reach,
+        coalesce(window_reach.reach, 0) as reach,
         -- Reactions per piece of content, not volume: posting more does not raise it.
         weighted_reactions / greatest(content_items, 1) as amplification,
         impact as network_impact,
         greatest(follows_received - unfollows_received, 0) as audience
     from state
+    left join window_reach using (user_id)
 ),
 
 axes as (

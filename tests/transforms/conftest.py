@@ -32,8 +32,9 @@ HISTORY_SCHEMA = (
 CONTENT = ("post", "reply", "share")
 ON_A_POST = ("reply", "share", "like")
 
-# An event as tests write it: (actor, action), (actor, action, target) or
-# (actor, action, target, topics).
+# An event as tests write it: (actor, action), (actor, action, target),
+# (actor, action, target, topics) or (actor, action, target, topics, network); the network
+# defaults to "testnet".
 Event = tuple[Any, ...]
 # A user_state row for the gaming rules: (user, engagers, reactions, followers) histories.
 Histories = tuple[str, Sequence[int], Sequence[float], Sequence[int]]
@@ -71,12 +72,13 @@ class Lake:
         """
         rows = []
         for n, spec in enumerate(events):
-            actor, action, target, topics = (*spec, None, None)[:4]
+            optional = (None, None, "testnet")  # target, topics, network
+            actor, action, target, topics, network = (*spec, *optional[len(spec) - 2 :])
             rows.append(
                 (
                     f"{day.isoformat()}-{n:05d}",
                     datetime.combine(day, time(12, 0), tzinfo=UTC) + timedelta(seconds=n),
-                    "testnet",
+                    network,
                     actor,
                     action,
                     target,

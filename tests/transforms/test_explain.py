@@ -160,7 +160,7 @@ def test_own_rise_with_the_population_still_is_the_users_own_change():
     assert (u["delta_1d"], u["own_change"], u["curve_shift"]) == (40.0, 40.0, 0.0)
     assert u["explanation"].startswith(
         "score +40.00 (30.00 → 70.00): +40.00 from their own signals (reach +0.400 points, "
-        "engager-days 2 → 6; amplification -0.040 points"
+        "people reached 2 → 6; amplification -0.040 points"
     )
     assert u["explanation"].endswith("the curve did not move them")
     # Everyone else stood still.

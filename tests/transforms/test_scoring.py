@@ -16,7 +16,13 @@ import pytest
 
 from transforms import engine
 from transforms.features import build_daily_features
-from transforms.scoring import ARCHETYPES, MODEL_VERSION, assign_archetypes, score_users
+from transforms.scoring import (
+    ARCHETYPES,
+    MODEL_VERSION,
+    assign_archetypes,
+    bind_model,
+    score_users,
+)
 from transforms.state import update_state
 
 DAY = date(2026, 3, 10)
@@ -43,7 +49,7 @@ def grade(
         con.execute("create temp table scores_5d_ago (user_id varchar, score double)")
         if five_days_ago:
             con.executemany("insert into scores_5d_ago values (?, ?)", list(five_days_ago.items()))
-        engine.set_variables(con, model_version=MODEL_VERSION)
+        bind_model(con)
         rel = con.execute(engine.sql("scoring/graded"))
         names = [d[0] for d in rel.description]
         return {row[0]: dict(zip(names, row, strict=True)) for row in rel.fetchall()}
@@ -171,7 +177,7 @@ def test_delta_and_model_version():
     assert graded["u1"]["delta_5d"] is None  # no score five days ago
     assert "gone" not in graded
     assert {r["model_version"] for r in graded.values()} == {MODEL_VERSION}
-    assert MODEL_VERSION == "clout-score-v2"
+    assert MODEL_VERSION == "clout-score-v3"
 
 
 # ---------------------------------------------------------------- through the real steps

@@ -5,6 +5,7 @@ state(D) = state(D-1) + features(D) - features(D-90); expected numbers are worke
 
 from __future__ import annotations
 
+import math
 import shutil
 from datetime import date, timedelta
 
@@ -43,10 +44,13 @@ def carry_state(lake, src: date, dst: date, window_days: int) -> None:
     test reads them).
     """
     layout = lake.layout
-    for path in (layout.state, layout.topic_state):
+    for path in (layout.state, layout.topic_state, layout.network_state, layout.engager_state):
         path(dst).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(path(src), path(dst))
-    engine.write_json(layout.state_meta(dst), {"state_date": dst, "window_days": window_days})
+    engine.write_json(
+        layout.state_meta(dst),
+        {"state_date": dst, "window_days": window_days, "network_window_days": window_days},
+    )
 
 
 def set_histories(
@@ -93,7 +97,7 @@ def test_first_day_ever_starts_fresh(lake):
     )
     assert topics(lake, D0) == [("A", "ai", 1)]
     meta = engine.read_json(lake.layout.state_meta(D0))
-    assert meta == {"state_date": D0.isoformat(), "window_days": 1}
+    assert meta == {"state_date": D0.isoformat(), "window_days": 1, "network_window_days": 1}
 
 
 def test_second_day_adds_to_yesterday_and_appends_histories(lake):
@@ -267,3 +271,86 @@ def test_rerunning_a_day_gives_the_same_state(lake):
     rerun = lake.by_user(update_state(lake.root, day(0)))
     assert rerun["A"]["posts"] == 1
     assert engine.read_json(lake.layout.state_meta(day(0)))["window_days"] == 1
+
+
+def network_state(lake, when: date) -> dict[tuple[str, str], dict]:
+    rows = lake.rows(lake.layout.network_state(when), order_by="user_id, network")
+    return {(r["user_id"], r["network"]): r for r in rows}
+
+
+def engagers(lake, when: date) -> list[tuple[str, str, str, date]]:
+    rows = lake.rows(lake.layout.engager_state(when), order_by="user_id, network, engager_id")
+    return [(r["user_id"], r["network"], r["engager_id"], r["last_seen"]) for r in rows]
+
+
+def test_per_network_sums_are_kept_apart(lake):
+    # A posts on both networks; B likes on both, C shares on ig only.
+    run_day(
+        lake,
+        day(0),
+        [
+            ("A", "post", None, None, "tw"),
+            ("A", "post", None, None, "ig"),
+            ("B", "like", "A", None, "tw"),
+            ("B", "like", "A", None, "ig"),
+            ("C", "share", "A", None, "ig"),
+            ("D", "follow", "A", None, "tw"),
+        ],
+    )
+    run_day(lake, day(1), [("A", "post", None, None, "tw"), ("B", "like", "A", None, "tw")])
+    state = network_state(lake, day(1))
+    tw, ig = state[("A", "tw")], state[("A", "ig")]
+    assert (tw["content_items"], tw["reactions_received"], tw["distinct_engagers"]) == (2, 2, 2)
+    # B gave 2 reactions on day 0 (one per network), so each weighs sqrt(1/2); day 1: 1
+    assert tw["weighted_reactions"] == pytest.approx(math.sqrt(0.5) + 1.0)
+    assert (tw["follows_received"], tw["active_days"], tw["present_days"]) == (1, 2, 2)
+    assert (ig["content_items"], ig["reactions_received"], ig["distinct_engagers"]) == (1, 2, 2)
+    # ig: B's like sqrt(1/2) + C's share sqrt(1/1)
+    assert ig["weighted_reactions"] == pytest.approx(math.sqrt(0.5) + 1.0)
+    assert (ig["active_days"], ig["present_days"]) == (1, 1)
+    assert ("B", "tw") in state and ("C", "ig") in state and ("D", "tw") in state
+
+
+def test_engagers_are_people_kept_with_the_day_they_were_last_seen(lake):
+    # B engages with A on three days and on two networks: one person, two (network) pairs.
+    run_day(lake, day(0), [("A", "post"), ("B", "like", "A"), ("B", "reply", "A")])
+    run_day(lake, day(1), [("A", "post"), ("B", "share", "A"), ("C", "like", "A")])
+    run_day(
+        lake,
+        day(2),
+        [
+            ("A", "post"),
+            ("B", "like", "A", None, "other"),
+            ("A", "like", "A"),
+            ("A", "follow", "D"),
+        ],
+    )
+    assert engagers(lake, day(2)) == [
+        ("A", "other", "B", day(2)),
+        ("A", "testnet", "B", day(1)),
+        ("A", "testnet", "C", day(1)),
+    ]  # self-likes and follows are not engagement with content
+
+
+def test_an_engager_leaves_ninety_days_after_they_were_last_seen(lake):
+    run_day(lake, day(0), [("A", "post"), ("B", "like", "A"), ("C", "like", "A")])
+    run_day(lake, day(1), [("A", "post"), ("C", "like", "A")])
+    # yesterday (day 89) the window was days 0..89; today (day 90) day 0 leaves it
+    carry_state(lake, day(1), day(89), window_days=WINDOW_DAYS)
+    assert [e[2] for e in engagers(lake, day(89))] == ["B", "C"]
+    run_day(lake, day(90), [("E", "post")])
+    assert engagers(lake, day(90)) == [("A", "testnet", "C", day(1))]
+    # and the per-network sums lose day 0 the same way
+    assert network_state(lake, day(90))[("A", "testnet")]["reactions_received"] == 1
+
+
+def test_state_from_before_per_network_memory_starts_it_fresh(lake, caplog):
+    run_day(lake, day(0), [("A", "post"), ("B", "like", "A")])
+    lake.layout.network_state(day(0)).unlink()
+    lake.layout.engager_state(day(0)).unlink()
+    run_day(lake, day(1), [("A", "post"), ("C", "like", "A")])
+    assert engagers(lake, day(1)) == [("A", "testnet", "C", day(1))]
+    assert network_state(lake, day(1))[("A", "testnet")]["content_items"] == 1
+    meta = engine.read_json(lake.layout.state_meta(day(1)))
+    assert (meta["window_days"], meta["network_window_days"]) == (2, 1)
+    assert "no per-network memory" in caplog.text

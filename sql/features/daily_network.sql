@@ -1,0 +1,109 @@
+-- One row per user and network on the day: the received side of daily_user.sql, measured on
+-- each network alone, plus the content the user made there. A giver's discount still uses
+-- everything they gave that day, on every network, so spreading reactions over networks
+-- does not buy weight.
+-- Input views: day_events (the day's accepted events), prev_scores (yesterday's scores).
+-- Variable: unscored_standing (the standing of a giver who has no score yet).
+with
+
+day_events as (
+    select * from day_events
+),
+
+prev_scores as (
+    select * from prev_scores
+),
+
+made as (
+    select
+        actor_id as user_id,
+        network,
+        count(*) filter (where action in ('post', 'reply', 'share')) as content_items,
+        count(*) as actions_given
+    from day_events
+    group by actor_id, network
+),
+
+-- Self-interactions never count as influence.
+received_events as (
+    select target_user_id as user_id, network, actor_id, action
+    from day_events
+    where target_user_id is not null and target_user_id <> actor_id
+),
+
+follows as (
+    select
+        user_id,
+        network,
+        count(*) filter (where action = 'follow') as follows_received,
+        count(*) filter (where action = 'unfollow') as unfollows_received
+    from received_events
+    group by user_id, network
+),
+
+reactions as (
+    select user_id, network, actor_id
+    from received_events
+    where action in ('like', 'share', 'reply', 'mention')
+),
+
+giver_volume as (
+    select actor_id, count(*) as given_that_day
+    from reactions
+    group by actor_id
+),
+
+pairs as (
+    select user_id, network, actor_id, count(*) as reactions_in_pair
+    from reactions
+    group by user_id, network, actor_id
+),
+
+engagement as (
+    select
+        pairs.user_id,
+        pairs.network,
+        count(*) as distinct_engagers,
+        sum(pairs.reactions_in_pair) as reactions_received,
+        -- Rounded like daily_user.sql, so a rerun gives identical rows.
+        round(sum(sqrt(pairs.reactions_in_pair / giver_volume.given_that_day)), 9)
+            as weighted_reactions,
+        round(sum(
+            sqrt(pairs.reactions_in_pair / giver_volume.given_that_day)
+            * coalesce(prev_scores.score / 100.0, getvariable('unscored_standing'))
+        ), 9) as impact
+    from pairs
+    join giver_volume using (actor_id)
+    left join prev_scores on prev_scores.user_id = pairs.actor_id
+    group by pairs.user_id, pairs.network
+),
+
+user_networks as (
+    select user_id, network from made
+    union
+    select user_id, network from follows
+    union
+    select user_id, network from engagement
+),
+
+final as (
+    select
+        user_networks.user_id,
+        user_networks.network,
+        coalesce(made.content_items, 0) as content_items,
+        coalesce(engagement.reactions_received, 0) as reactions_received,
+        coalesce(engagement.distinct_engagers, 0) as distinct_engagers,
+        coalesce(engagement.weighted_reactions, 0.0) as weighted_reactions,
+        coalesce(engagement.impact, 0.0) as impact,
+        coalesce(follows.follows_received, 0) as follows_received,
+        coalesce(follows.unfollows_received, 0) as unfollows_received,
+        cast(coalesce(made.actions_given, 0) > 0 as integer) as active_days,
+        1 as present_days
+    from user_networks
+    left join made using (user_id, network)
+    left join follows using (user_id, network)
+    left join engagement using (user_id, network)
+)
+
+select * from final
+order by user_id, network
