@@ -18,6 +18,7 @@ import duckdb
 
 from transforms import engine
 from transforms.layout import Layout
+from transforms.scoring import STYLE_X_CUTS, STYLE_Y_CUTS
 
 SIGNALS = ("reach", "amplification", "network_impact", "audience")
 # How the card shows each signal's own value (user_features), next to its points.
@@ -29,9 +30,6 @@ SIGNAL_UNITS = {
 }
 BAR_WIDTH = 20
 WIDTH = 92
-# The style matrix's cuts (sql/scoring/scores.sql): four columns and four rows.
-CUTS = (0.25, 0.50, 0.75)
-BANDS = ("< 0.25", "0.25-0.50", "0.50-0.75", "≥ 0.75")
 
 
 class ExplainError(ValueError):
@@ -77,17 +75,22 @@ def explain_user(con: duckdb.DuckDBPyConnection, user_id: str, day: date | None 
     flags = []
     if "gaming_flags" in columns:
         flags = con.execute(_SQL_FLAGS, [user_id, day]).fetchall()
-    return format_card(row, topics, flags)
+    networks = []
+    if "user_networks" in columns:
+        networks = con.execute(_SQL_NETWORKS, [user_id, day]).fetchall()
+    return format_card(row, topics, flags, networks)
 
 
 def format_card(
     row: dict[str, Any],
     topics: list[tuple[str, float | None]] | None = None,
     flags: list[tuple[str, str, str]] | None = None,
+    networks: list[tuple[str, float, int]] | None = None,
 ) -> str:
     """The card's text from one joined row of score_explanations, scores and user_features,
-    the user's top topics with their authority (``None`` when not published), and their
-    gaming flags (rule, severity, evidence)."""
+    the user's top topics with their authority (``None`` when not published), their
+    gaming flags (rule, severity, evidence) and where they stand on each network
+    (network, percentile there, people reached there)."""
     lines = [f"clout explain {row['user_id']} on {row['score_date']} ({row['model_version']})", ""]
 
     moves = [
@@ -109,10 +112,10 @@ def format_card(
         f"  archetype   {row['archetype']}: column {column + 1}, row {row_index + 1} of the "
         "4x4 style matrix",
         f"    style_x {row['style_x']:.2f} = mean(creating {row['creating']:.2f}, "
-        f"consistent {row['consistent']:.2f}, percentile/100 {row['percentile'] / 100:.2f})"
-        f": column {column + 1}, {BANDS[column]}",
+        f"consistent {row['consistent']:.2f}, score/100 {row['score'] / 100:.2f})"
+        f": column {column + 1}, {_band(STYLE_X_CUTS, column)}",
         f"    style_y {row['style_y']:.2f} = mean(participating {row['participating']:.2f}, "
-        f"broad {row['broad']:.2f}): row {row_index + 1}, {BANDS[3 - row_index]}",
+        f"broad {row['broad']:.2f}): row {row_index + 1}, {_band(STYLE_Y_CUTS, 3 - row_index)}",
         "    (columns run from sharing/casual to creating/consistent, rows from "
         "participating/broad",
         "    at the top to listening/focused)",
@@ -128,6 +131,14 @@ def format_card(
         lines.append(f"  topics      top topic {row['top_topic']} (of {used} used)")
     else:
         lines.append("  topics      none tagged in the window")
+    if networks:
+        lines.append(
+            "  networks    "
+            + "; ".join(
+                f"{network}: percentile {percentile:.1f}, {reach:,} reached"
+                for network, percentile, reach in networks
+            )
+        )
 
     lines += [
         "",
@@ -225,6 +236,14 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> dict[st
     return rows[0] if rows else None
 
 
+_SQL_NETWORKS = """
+select network, percentile, reach
+from user_networks
+where user_id = ? and feature_date = ?
+order by percentile desc, network
+"""
+
+
 def _topics(
     con: duckdb.DuckDBPyConnection, columns: dict[str, str], user_id: str, day: date
 ) -> list[tuple[str, float | None]]:
@@ -277,9 +296,18 @@ def _unknown_user(con: duckdb.DuckDBPyConnection, user_id: str, day: date, days:
 
 def _cell(style_x: float, style_y: float) -> tuple[int, int]:
     """The archetype's column (0 = sharing/casual) and row (0 = participating/broad)."""
-    column = sum(style_x >= cut for cut in CUTS)
-    row = 3 - sum(style_y >= cut for cut in CUTS)
+    column = sum(style_x >= cut for cut in STYLE_X_CUTS)
+    row = 3 - sum(style_y >= cut for cut in STYLE_Y_CUTS)
     return column, row
+
+
+def _band(cuts: tuple[float, ...], band: int) -> str:
+    """Band ``band`` (0 = lowest) between the cuts, as the card prints it."""
+    if band == 0:
+        return f"< {cuts[0]:.2f}"
+    if band == len(cuts):
+        return f"≥ {cuts[-1]:.2f}"
+    return f"{cuts[band - 1]:.2f}-{cuts[band]:.2f}"
 
 
 def _bar(share: float | None) -> str:

@@ -27,6 +27,11 @@ ARCHETYPES = (
     "Dabbler", "Conversationalist", "Socializer", "Networker",
     "Observer", "Explorer", "Activist", "Specialist",
 )  # fmt: skip
+# The style matrix's cuts on style_x (columns, left to right) and style_y (rows, from the
+# bottom). Calibrated once on the last day of the 20,000-user sample (make run) so each
+# band holds about a quarter of the graded users; fixed since, as part of the model.
+STYLE_X_CUTS = (0.33, 0.39, 0.45)
+STYLE_Y_CUTS = (0.50, 0.54, 0.62)
 # Yesterday's scores as the steps read them; absent on the first day.
 PREV_SCORES_SCHEMA = "user_id varchar, score double, raw_score double"
 # Yesterday's grades and signals as score_explanations reads them; absent on the first day.
@@ -40,10 +45,12 @@ PREV_SIGNALS_SCHEMA = (
 
 
 def bind_model(con: duckdb.DuckDBPyConnection) -> None:
-    """Give the scoring SQL the model's version and signal weights."""
+    """Give the scoring SQL the model's version, signal weights and style cuts."""
     engine.set_variables(
         con,
         model_version=MODEL_VERSION,
+        style_x_cuts=list(STYLE_X_CUTS),
+        style_y_cuts=list(STYLE_Y_CUTS),
         **{f"{signal}_weight": weight for signal, weight in SIGNAL_WEIGHTS.items()},
     )
 
@@ -85,6 +92,7 @@ def assign_archetypes(data_root: Path, day: date) -> Path:
         engine.view(con, "graded", layout.graded(day))
         engine.view(con, "user_features", layout.user_features(day))
         engine.set_variables(con, score_date=day)
+        bind_model(con)
         users = engine.write_parquet(con, engine.sql("scoring/scores"), layout.scores(day))
         # Why each score is what it is and why it moved: needs the scores just written.
         yesterday = day - timedelta(days=1)

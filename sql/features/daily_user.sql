@@ -122,6 +122,10 @@ final as (
         coalesce(engagement.distinct_engagers, 0) as distinct_engagers,
         coalesce(engagement.weighted_reactions, 0.0) as weighted_reactions,
         coalesce(engagement.impact, 0.0) as impact,
+        -- Summed over the window with actions_given, it gives the variation of daily
+        -- activity (casual / consistent) without keeping the days.
+        coalesce(given.actions_given, 0) * coalesce(given.actions_given, 0)
+            as actions_given_squared,
         cast(coalesce(given.actions_given, 0) > 0 as integer) as active_days,
         1 as present_days
     from users

@@ -2,10 +2,11 @@
 -- The style matrix is a 4x4 grid (klout.md). Columns run from sharing/casual (left) to
 -- creating/consistent (right) and rise with the score level; rows run from
 -- participating/broad (top) to listening/focused (bottom).
---   column position = mean(creating, consistent, percentile / 100)
---   row position    = mean(participating, broad), high at the top
--- Each position is cut at 0.25, 0.50 and 0.75, so every cell is reachable.
--- Input views: graded, user_features. Variable: score_date.
+--   column position style_x = mean(creating, consistent, score / 100)
+--   row position    style_y = mean(participating, broad), high at the top
+-- Each position is cut at three thresholds (scoring.STYLE_X_CUTS, STYLE_Y_CUTS, bound as
+-- variables), so every cell is reachable.
+-- Input views: graded, user_features. Variables: score_date, style_x_cuts, style_y_cuts.
 with
 
 graded as (
@@ -19,9 +20,11 @@ user_features as (
 positions as (
     select
         graded.*,
-        (user_features.creating + user_features.consistent + graded.percentile / 100.0) / 3.0
-            as style_x,
-        (user_features.participating + user_features.broad) / 2.0 as style_y
+        -- Rounded before they are cut, so the published positions place the user exactly.
+        round(
+            (user_features.creating + user_features.consistent + graded.score / 100.0) / 3.0, 4
+        ) as style_x,
+        round((user_features.participating + user_features.broad) / 2.0, 4) as style_y
     from graded
     join user_features using (user_id)
 ),
@@ -29,10 +32,9 @@ positions as (
 cells as (
     select
         *,
-        case when style_x < 0.25 then 0 when style_x < 0.50 then 1
-            when style_x < 0.75 then 2 else 3 end as style_column,
-        case when style_y >= 0.75 then 0 when style_y >= 0.50 then 1
-            when style_y >= 0.25 then 2 else 3 end as style_row
+        -- The number of cuts at or below the position: 0 to 3.
+        len(list_filter(getvariable('style_x_cuts'), lambda cut: cut <= style_x)) as style_column,
+        3 - len(list_filter(getvariable('style_y_cuts'), lambda cut: cut <= style_y)) as style_row
     from positions
 ),
 
@@ -55,8 +57,8 @@ final as (
         cells.delta_5d,
         cells.model_version,
         cells.raw_score,
-        round(cells.style_x, 4) as style_x,
-        round(cells.style_y, 4) as style_y
+        cells.style_x,
+        cells.style_y
     from cells
     join matrix using (style_row, style_column)
 )

@@ -57,7 +57,14 @@ axes as (
         coalesce(posts / nullif(posts + shares, 0), 0.0) as creating,
         -- Users who never tag a topic sit in the middle of broad / focused.
         coalesce(1.0 - topic_focus.top_topic_share, 0.5) as broad,
-        least(active_days / getvariable('window_days'), 1.0) as consistent
+        -- 1 / (1 + coefficient of variation of the actions given each day of the window,
+        -- idle days included): the same amount every day is 1; one busy day in thirty is
+        -- 1 / (1 + sqrt(29)) = 0.16; a user who gave nothing is 0.
+        coalesce(1.0 / (1.0 + sqrt(greatest(
+            coalesce(actions_given_squared, 0) / getvariable('window_days')
+                - pow(actions_given / getvariable('window_days'), 2),
+            0.0
+        )) / nullif(actions_given / getvariable('window_days'), 0)), 0.0) as consistent
     from signals
     left join topic_focus using (user_id)
 ),

@@ -243,8 +243,8 @@ def warehouse() -> Iterator[duckdb.DuckDBPyConnection]:
         "create table scores as select user_id, score_date, score, percentile, delta_1d, "
         "'clout-score-v1' as model_version, raw_score, "
         "case when user_id = 'u' then 'Thought Leader' else 'Observer' end as archetype, "
-        "case when user_id = 'u' then 0.6 else 0.1 end as style_x, "
-        "case when user_id = 'u' then 0.55 else 0.1 end as style_y "
+        "case when user_id = 'u' then 0.42 else 0.1 end as style_x, "
+        "case when user_id = 'u' then 0.58 else 0.1 end as style_y "
         "from score_explanations"
     )
     con.execute(
@@ -267,7 +267,9 @@ def test_the_card_shows_the_score_style_signals_and_why(warehouse):
     card = explain_user(warehouse, "u")
     assert f"clout explain u on {DAY}" in card
     assert "Thought Leader: column 3, row 2" in card
-    assert "style_x 0.60 = mean(creating 0.50, consistent 0.80" in card
+    assert "style_x 0.42 = mean(creating 0.50, consistent 0.80, score/100 0.70)" in card
+    assert ": column 3, 0.39-0.45" in card
+    assert "style_y 0.58 = mean(participating 0.60, broad 0.50): row 2, 0.54-0.62" in card
     assert "top topic ai (of 3 used)" in card
     assert "+40.00 since yesterday" in card
     assert "+40.00 from their own signals, +0.00 from the curve" in card
@@ -297,6 +299,23 @@ def test_the_card_uses_user_topics_and_delta_5d_when_published(warehouse):
     card = explain_user(warehouse, "u")
     assert "golf (authority 99.00), ai (authority 90.00), rust (authority 50.00)" in card
     assert "+12.50 over 5 days" in card
+
+
+def test_the_card_shows_where_the_user_stands_on_each_network(warehouse):
+    assert "networks" not in explain_user(warehouse, "u")
+    warehouse.execute(
+        "create table user_networks as select * from (values "
+        "('u', ?::date, 'instagram', 41.5, 12), ('u', ?::date, 'twitter', 97.25, 1204), "
+        "('u', ?::date - 1, 'facebook', 99.0, 3), ('v', ?::date, 'twitter', 99.9, 5000)) "
+        "t(user_id, feature_date, network, percentile, reach)",
+        [DAY] * 4,
+    )
+    card = explain_user(warehouse, "u")
+    assert (
+        "networks    twitter: percentile 97.2, 1,204 reached; instagram: percentile 41.5, "
+        "12 reached"
+    ) in card
+    assert "facebook" not in card
 
 
 def test_the_card_names_what_exists_for_an_unknown_user_or_date(warehouse):

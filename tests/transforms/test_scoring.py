@@ -19,6 +19,8 @@ from transforms.features import build_daily_features
 from transforms.scoring import (
     ARCHETYPES,
     MODEL_VERSION,
+    STYLE_X_CUTS,
+    STYLE_Y_CUTS,
     assign_archetypes,
     bind_model,
     score_users,
@@ -220,18 +222,19 @@ def test_same_reactions_over_more_posts_is_less_amplification(lake):
     assert {r["score_date"] for r in scores.values()} == {DAY}
     assert {r["model_version"] for r in scores.values()} == {MODEL_VERSION}
     assert scores["A"]["score"] == 100.0
-    # A: creating 1 (1 post, 0 shares), consistent 1 (1 of 1 day), percentile 100 -> x = 1;
-    # participating 1 (its only action is a post), broad 0.5 (no topics) -> y = 0.75.
-    # B: x = (1 + 1 + 0.75) / 3 = 0.9167 (percentile: 3 of the 4 others are lower), y 0.75.
-    # Givers: only likes -> creating 0, participating 0; consistent 1, percentile 0
-    # -> x = 1/3, y = (0 + 0.5) / 2 = 0.25.
+    # A: creating 1 (1 post, 0 shares), consistent 1 (one day, so no variation), score 100
+    # -> x = 1; participating 1 (its only action is a post), broad 0.5 (no topics)
+    # -> y = 0.75: column 3 (>= 0.45), row 0 (>= 0.62).
+    # B: x = (1 + 1 + 0.01) / 3 = 0.67 (score 1), y 0.75: also a Celebrity.
+    # Givers: only likes -> creating 0, participating 0; consistent 1, score 1
+    # -> x = 1.01 / 3 = 0.3367 (column 1), y = (0 + 0.5) / 2 = 0.25 (row 3).
     got = {u: (r["archetype"], r["style_x"], r["style_y"]) for u, r in scores.items()}
     assert got == {
         "A": ("Celebrity", 1.0, 0.75),
-        "B": ("Celebrity", 0.9167, 0.75),
-        "g1": ("Conversationalist", 0.3333, 0.25),
-        "g2": ("Conversationalist", 0.3333, 0.25),
-        "g3": ("Conversationalist", 0.3333, 0.25),
+        "B": ("Celebrity", 0.67, 0.75),
+        "g1": ("Explorer", 0.3367, 0.25),
+        "g2": ("Explorer", 0.3367, 0.25),
+        "g3": ("Explorer", 0.3367, 0.25),
     }
 
 
@@ -280,7 +283,7 @@ MATRIX = [
 
 
 def place(users: dict[str, tuple[float, float, float, float, float]]) -> dict[str, dict]:
-    """Run sql/scoring/scores.sql; users map to (creating, consistent, percentile,
+    """Run sql/scoring/scores.sql; users map to (creating, consistent, score,
     participating, broad)."""
     con = duckdb.connect()
     try:
@@ -292,16 +295,17 @@ def place(users: dict[str, tuple[float, float, float, float, float]]) -> dict[st
             "create temp table user_features (user_id varchar, creating double, "
             "consistent double, participating double, broad double)"
         )
-        for user, (creating, consistent, percentile, participating, broad) in users.items():
+        for user, (creating, consistent, score, participating, broad) in users.items():
             con.execute(
-                "insert into graded values (?, 0.5, ?, 42.0, -1.5, 3.0, ?)",
-                [user, percentile, MODEL_VERSION],
+                "insert into graded values (?, 0.5, 61.5, ?, -1.5, 3.0, ?)",
+                [user, score, MODEL_VERSION],
             )
             con.execute(
                 "insert into user_features values (?, ?, ?, ?, ?)",
                 [user, creating, consistent, participating, broad],
             )
         engine.set_variables(con, score_date=DAY)
+        bind_model(con)
         rel = con.execute(engine.sql("scoring/scores"))
         names = [d[0] for d in rel.description]
         return {row[0]: dict(zip(names, row, strict=True)) for row in rel.fetchall()}
@@ -309,11 +313,17 @@ def place(users: dict[str, tuple[float, float, float, float, float]]) -> dict[st
         con.close()
 
 
+def band_middles(cuts: tuple[float, ...]) -> list[float]:
+    """A position inside each of the four bands the three cuts make, lowest first."""
+    edges = (0.0, *cuts, 1.0)
+    return [round((low + high) / 2, 4) for low, high in itertools.pairwise(edges)]
+
+
 def test_all_sixteen_archetypes_are_reachable():
-    # cell centres: x = 0.125, 0.375, 0.625, 0.875 (creating = consistent = percentile/100),
-    # y = 0.875, 0.625, 0.375, 0.125 from the top row (participating = broad)
-    xs = (0.125, 0.375, 0.625, 0.875)
-    ys = (0.875, 0.625, 0.375, 0.125)
+    # x in the middle of each column band (creating = consistent = score / 100 = x),
+    # y in the middle of each row band from the top row (participating = broad = y)
+    xs = band_middles(STYLE_X_CUTS)
+    ys = band_middles(STYLE_Y_CUTS)[::-1]
     users = {
         f"r{row}c{col}": (x, x, 100 * x, y, y)
         for row, y in enumerate(ys)
@@ -324,13 +334,13 @@ def test_all_sixteen_archetypes_are_reachable():
         for col in range(4):
             got = placed[f"r{row}c{col}"]
             assert got["archetype"] == MATRIX[row][col], (row, col)
-            assert got["style_x"] == xs[col]
-            assert got["style_y"] == ys[row]
+            assert got["style_x"] == pytest.approx(xs[col], abs=1e-4)
+            assert got["style_y"] == pytest.approx(ys[row], abs=1e-4)
     assert {r["archetype"] for r in placed.values()} == set(ARCHETYPES)
     assert [name for row in MATRIX for name in row] == list(ARCHETYPES)
     some = placed["r0c0"]
     assert (some["score"], some["delta_1d"], some["delta_5d"], some["score_date"]) == (
-        42.0,
+        16.5,  # x = 0.165, the middle of column 0
         -1.5,
         3.0,
         DAY,
@@ -338,17 +348,19 @@ def test_all_sixteen_archetypes_are_reachable():
     assert some["model_version"] == MODEL_VERSION
 
 
-def test_archetype_positions_are_means_cut_at_quarters():
+def test_archetype_positions_are_means_cut_at_the_documented_thresholds():
+    assert (STYLE_X_CUTS, STYLE_Y_CUTS) == ((0.33, 0.39, 0.45), (0.50, 0.54, 0.62))
     placed = place(
         {
-            # x = (1 + 0 + 0.2) / 3 = 0.4 -> column 1; y = (1 + 0.2) / 2 = 0.6 -> row 1
-            "mixed": (1.0, 0.0, 20.0, 1.0, 0.2),
-            # exactly on the cuts: x = 0.25 -> column 1, y = 0.75 -> row 0
-            "cut_low": (0.25, 0.25, 25.0, 0.75, 0.75),
-            # x = 0.5 -> column 2, y = 0.5 -> row 1
-            "cut_mid": (0.5, 0.5, 50.0, 0.5, 0.5),
-            # x = 0.75 -> column 3, y = 0.25 -> row 2
-            "cut_high": (0.75, 0.75, 75.0, 0.25, 0.25),
+            # x = (0.3 + 0.5 + 0.4) / 3 = 0.4 -> column 2 (0.39-0.45);
+            # y = (0.5 + 0.7) / 2 = 0.6 -> row 1 (0.54-0.62): Thought Leader
+            "mixed": (0.3, 0.5, 40.0, 0.5, 0.7),
+            # exactly on the lowest cuts: x = 0.33 -> column 1, y = 0.50 -> row 2
+            "on_low_cuts": (0.33, 0.33, 33.0, 0.5, 0.5),
+            # just under them: column 0, row 3
+            "under_low_cuts": (0.3299, 0.3299, 32.99, 0.4999, 0.4999),
+            # on the top cuts: x = 0.45 -> column 3, y = 0.62 -> row 0
+            "on_top_cuts": (0.45, 0.45, 45.0, 0.62, 0.62),
             # the corners
             "zero": (0.0, 0.0, 0.0, 0.0, 0.0),
             "one": (1.0, 1.0, 100.0, 1.0, 1.0),
@@ -356,10 +368,10 @@ def test_archetype_positions_are_means_cut_at_quarters():
     )
     got = {u: r["archetype"] for u, r in placed.items()}
     assert got == {
-        "mixed": "Feeder",
-        "cut_low": "Broadcaster",
-        "cut_mid": "Thought Leader",
-        "cut_high": "Networker",
+        "mixed": "Thought Leader",
+        "on_low_cuts": "Conversationalist",
+        "under_low_cuts": "Observer",
+        "on_top_cuts": "Celebrity",
         "zero": "Observer",
         "one": "Celebrity",
     }

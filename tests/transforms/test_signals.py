@@ -151,3 +151,20 @@ def test_signals_per_network_are_graded_within_each_network(lake):
     assert lake.by_user(lake.layout.user_features(DAY))["A"]["reach"] == 4
     assert {r["feature_date"] for r in rows} == {DAY}
     assert all(math.isfinite(r["raw_score"]) for r in rows)
+
+
+def test_consistent_is_one_over_one_plus_the_variation_of_daily_activity(lake):
+    # E likes one post every day; C gives three likes on the first day and nothing after.
+    # Over three window days: E's daily actions 1, 1, 1: no variation, consistent 1.
+    # C's 3, 0, 0: mean 1, mean square 3, variance 3 - 1 = 2, CV sqrt(2),
+    # consistent 1 / (1 + sqrt 2) = 0.4142136. Q follows once, on day 2: 0, 1, 0 has mean
+    # 1/3, variance 1/3 - 1/9 = 2/9, CV sqrt(2) too. A posts once a day: 1.
+    night(lake, DAY, [("A", "post"), ("E", "like", "A"), *likes(["C"], "A", each=3)])
+    night(lake, DAY + timedelta(days=1), [("A", "post"), ("E", "like", "A"), ("Q", "follow", "A")])
+    night(lake, DAY + timedelta(days=2), [("A", "post"), ("E", "like", "A")])
+    features = lake.by_user(lake.layout.user_features(DAY + timedelta(days=2)))
+    assert features["E"]["consistent"] == pytest.approx(1.0)
+    assert features["C"]["consistent"] == pytest.approx(1 / (1 + math.sqrt(2)))
+    assert features["A"]["consistent"] == pytest.approx(1.0)
+    assert features["Q"]["actions_given_squared"] == 1
+    assert features["Q"]["consistent"] == pytest.approx(1 / (1 + math.sqrt(2)))
