@@ -10,11 +10,12 @@ The run whose data interval is `[D 00:00, D+1 00:00)` UTC processes the dump
 | `wait_for_inputs` | waits (reschedule mode, up to 12 h, then fails saying what is missing) for the dump's `_SUCCESS` marker and for night D-1 to be published: day D's 90-day state is built on D-1's, so the nights of a backfill run in date order even when several runs are allowed at once |
 | `ingest` | validates every row against the landing contract; bad rows go to `quarantine/dt=D/` with a reason; duplicate `event_id`s (today's, or accepted on the 89 days before) are counted, not loaded |
 | `safety_brake` | stops the night, without retrying, when more than `CLOUT_MAX_QUARANTINE_SHARE` (default 5%) of the rows were quarantined or a network that sent data on each of the last 7 days sent none; the message names the cause |
-| `features` | per-user counts of what each user gave and received that day, and their topics |
+| `gaming_groups` | searches the day's (actor, target, post, time) edges for bought followers, like farms (lockstep), engagement pods and sock puppets; writes `gaming_groups/dt=D/` and the pairs whose engagement the score holds out for 90 days |
+| `features` | per-user counts of what each user gave and received that day (per network too, and the part held out as gaming), and their topics |
 | `state` | each user's 90-day memory: yesterday's state + today - the day leaving the window |
 | `score` | signals (reach, amplification, network impact, audience), raw score, grade on the curve |
 | `archetypes` | one of the 16 Klout styles from the four axes and the score level |
-| `gaming` | robust-z jumps against the user's own history and the population |
+| `gaming` | robust-z jumps against the user's own history and the population, each attributed (new, narrow, grouped accounts; network; response time) and flagged only when gaming carried it; flags every account of a gaming group |
 | `checks` | Great Expectations suites in `expectations/`; a failed critical check stops the night before it publishes, leaving the previous night's warehouse in place |
 | `publish` | links the day's files into `published/` and swaps in a new warehouse file atomically; adds a `run_log` row |
 
@@ -101,7 +102,13 @@ def clout_nightly():
         return events
 
     @task
-    def features(events: str) -> str:
+    def gaming_groups(events: str) -> str:
+        from transforms.groups import detect_gaming_groups
+
+        return str(detect_gaming_groups(_data_root(), _run_date()))
+
+    @task
+    def features(gaming_groups: str) -> str:
         from transforms.features import build_daily_features
 
         return str(build_daily_features(_data_root(), _run_date()))
@@ -151,7 +158,7 @@ def clout_nightly():
 
     day = wait_for_inputs()
     events = safety_brake(ingest(day))
-    publish(checks(gaming(archetypes(score(state(features(events)))))))
+    publish(checks(gaming(archetypes(score(state(features(gaming_groups(events))))))))
 
 
 clout_nightly()

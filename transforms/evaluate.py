@@ -11,6 +11,9 @@ read-only like ``clout summary`` (so a night can run meanwhile):
 3. **Archetype mix** among the graded users of the day: counts, shares, styles that occur.
 4. **Higgs overlap** (a Higgs replay, where no latent influence exists): how many of the
    100 highest scores go to the 100 accounts retweeted most in the SNAP source file.
+5. **Gaming** (a generated data root): recall per scenario within two days of the gaming
+   starting, precision among established accounts, the share of viral honest users flagged
+   and the share of active users flagged on the news day.
 
 Spearman is computed in DuckDB (Pearson's ``corr`` of average ranks): it needs no SciPy,
 and every number stays one SQL file away from its definition.
@@ -41,6 +44,7 @@ __all__ = [
     "EvaluationError",
     "archetype_mix",
     "evaluate",
+    "gaming_detection",
     "higgs_overlap",
     "spearman",
     "stability",
@@ -70,6 +74,7 @@ class Evaluation:
     stability: list[dict[str, Any]]
     archetypes: dict[str, Any]
     higgs_overlap: dict[str, Any] | None
+    gaming: list[dict[str, Any]] | None = None
 
     def as_json(self) -> str:
         return json.dumps(asdict(self), indent=2, default=str)
@@ -82,6 +87,7 @@ class Evaluation:
             self._stability_lines,
             self._archetype_lines,
             self._higgs_lines,
+            self._gaming_lines,
         ):
             lines += [*section(), ""]
         lines += ["JSON:", self.as_json()]
@@ -148,6 +154,25 @@ class Evaluation:
             f"(against {overlap['most_retweeted']} most retweeted)",
         ]
 
+    def _gaming_lines(self) -> list[str]:
+        title = "5. Gaming flags against the generator's labels"
+        if self.gaming is None:
+            return [title, "   skipped: no truth file (give --truth, or generate the data root)"]
+        labels = {
+            "recall": "recall, flagged within 2 days of starting",
+            "operator_recall": "recall of the accounts doing it, within 2 days",
+            "precision": "precision among established accounts flagged",
+            "viral_flagged": "viral honest users flagged on their day or the next",
+            "news_day_flagged": "active honest users flagged on the news day",
+        }
+        lines = [title]
+        for row in self.gaming:
+            lines.append(
+                f"   {labels[row['measure']]:<52} {row['subject']:<18} "
+                f"{row['hits']:>7,} of {row['total']:>7,}  {_fmt(row['share'], '.3f')}"
+            )
+        return lines
+
 
 def evaluate(
     data_root: Path,
@@ -173,9 +198,14 @@ def evaluate(
         con.execute("set TimeZone = 'UTC'")
         day = _evaluation_day(con, day)
         correlations = None
+        detection = None
         if truth is not None:
             engine.view(con, "truth", truth)
             correlations = spearman(con, day)
+            days_file = Path(truth).with_name("days.parquet")
+            if days_file.exists() and "gaming_flags" in _tables(con):
+                engine.view(con, "truth_days", days_file)
+                detection = gaming_detection(con, day)
         overlap = higgs_overlap(con, day, higgs_source) if higgs_source is not None else None
         return Evaluation(
             warehouse=str(layout.warehouse),
@@ -186,6 +216,7 @@ def evaluate(
             stability=stability(con, day),
             archetypes=archetype_mix(con, day),
             higgs_overlap=overlap,
+            gaming=detection,
         )
 
 
@@ -243,6 +274,24 @@ def higgs_overlap(
     engine.set_variables(con, eval_date=day, higgs_source=str(source), top_n=top_n)
     (row,) = _rows(con, "evaluate/higgs_overlap")
     return row
+
+
+def gaming_detection(con: duckdb.DuckDBPyConnection, day: date) -> list[dict[str, Any]]:
+    """Recall, precision, viral and news-day figures of the gaming flags up to ``day``.
+
+    Reads the views ``gaming_flags``, ``user_features``, ``truth`` and ``truth_days``. Rows:
+    measure, subject (a scenario, a rule or a day), hits, total, share.
+    """
+    engine.set_variables(con, eval_date=day)
+    return _rows(con, "evaluate/gaming_detection")
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The names of the warehouse's tables and views."""
+    rows = con.execute(
+        "select view_name from duckdb_views() union select table_name from duckdb_tables()"
+    ).fetchall()
+    return {name for (name,) in rows}
 
 
 def _rows(con: duckdb.DuckDBPyConnection, name: str) -> list[dict[str, Any]]:

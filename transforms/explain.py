@@ -68,7 +68,11 @@ def explain_user(con: duckdb.DuckDBPyConnection, user_id: str, day: date | None 
         raise ExplainError(f"no scores on {day}: the warehouse has {describe_days(days)}")
 
     delta_5d = next((t for t in ("scores", "score_explanations") if "delta_5d" in columns[t]), None)
-    row = _one(con, _sql_user(delta_5d), [user_id, day])
+    held_out = (
+        "score_with_held_out" in columns["scores"]
+        and "held_out_reactions" in (columns["user_features"])
+    )
+    row = _one(con, _sql_user(delta_5d, held_out), [user_id, day])
     if row is None:
         raise ExplainError(_unknown_user(con, user_id, day, days))
     topics = _topics(con, columns.get("user_topics", {}), user_id, day)
@@ -105,6 +109,13 @@ def format_card(
         lines.append(
             f"              yesterday {row['prev_score']:.2f}: {_signed(row['own_change'])} from "
             f"their own signals, {_signed(row['curve_shift'])} from the curve"
+        )
+    would_be = row.get("score_with_held_out")
+    if would_be is not None and (row.get("held_out_reactions") or row.get("held_out_follows")):
+        lines.append(
+            f"  held out    {row['held_out_reactions'] or 0:,} reactions and "
+            f"{row['held_out_follows'] or 0:,} follows from gaming groups in the window; "
+            f"counted, the score would be {would_be:.2f}"
         )
 
     column, row_index = _cell(row["style_x"], row["style_y"])
@@ -201,14 +212,20 @@ _SQL_FLAGS = (
 )
 
 
-def _sql_user(delta_5d_table: str | None) -> str:
+def _sql_user(delta_5d_table: str | None, held_out: bool) -> str:
     delta_5d = {"scores": "s.delta_5d", "score_explanations": "e.delta_5d"}.get(
         delta_5d_table or "", "null"
+    )
+    held_out_columns = (
+        "s.score_with_held_out, f.held_out_reactions, f.held_out_follows"
+        if held_out
+        else "null as score_with_held_out, null as held_out_reactions, null as held_out_follows"
     )
     return f"""
         select
             e.*,
             {delta_5d} as delta_5d,
+            {held_out_columns},
             s.archetype, s.model_version, s.style_x, s.style_y,
             f.reach, f.amplification, f.network_impact, f.audience,
             f.participating, f.creating, f.broad, f.consistent, f.top_topic, f.topics_used

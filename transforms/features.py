@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from transforms import engine
+from transforms.groups import HELD_OUT_SCHEMA
 from transforms.layout import Layout
 from transforms.scoring import PREV_SCORES_SCHEMA
 
@@ -25,6 +26,7 @@ def build_daily_features(data_root: Path, day: date) -> Path:
     with engine.connect(layout.duckdb_temp) as con:
         engine.view(con, "day_events", layout.events(day))
         engine.view(con, "prev_scores", layout.scores(day - timedelta(days=1)), PREV_SCORES_SCHEMA)
+        engine.view(con, "held_out", layout.held_out_pairs(day), HELD_OUT_SCHEMA)
         engine.set_variables(con, unscored_standing=UNSCORED_STANDING)
         users = engine.write_parquet(
             con, engine.sql("features/daily_user"), layout.daily_features(day)

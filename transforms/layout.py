@@ -100,6 +100,15 @@ class Layout:
     def score_explanations(self, day: date) -> Path:
         return self._file("score_explanations", day, "score_explanations.parquet")
 
+    def gaming_groups(self, day: date) -> Path:
+        return self._file("gaming_groups", day, "gaming_groups.parquet")
+
+    def held_out_pairs(self, day: date) -> Path:
+        return self._file("gaming_groups", day, "held_out_pairs.parquet")
+
+    def gaming_jumps(self, day: date) -> Path:
+        return self._file("gaming_jumps", day, "gaming_jumps.parquet")
+
     def gaming_flags(self, day: date) -> Path:
         return self._file("gaming_flags", day, "gaming_flags.parquet")
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from transforms.brake import apply_safety_brake
 from transforms.features import build_daily_features
 from transforms.gaming import flag_gaming
+from transforms.groups import detect_gaming_groups
 from transforms.ingest import ingest_day
 from transforms.publish import publish
 from transforms.quality import check_quality
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 STEPS: tuple[tuple[str, Callable[[Path, date], object]], ...] = (
     ("ingest", ingest_day),
     ("safety_brake", apply_safety_brake),
+    ("gaming_groups", detect_gaming_groups),
     ("features", build_daily_features),
     ("state", update_state),
     ("score", score_users),

@@ -39,6 +39,8 @@ DAILY_TABLES = (
     "user_topics",
     "user_networks",
     "gaming_flags",
+    "gaming_groups",
+    "gaming_jumps",
     "quarantine",
     "score_explanations",
 )

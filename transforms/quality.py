@@ -133,6 +133,10 @@ def _frames(layout: Layout, day: date) -> dict[str, pd.DataFrame]:
         engine.view(con, "today_scores", layout.scores(day))
         engine.view(con, "prev_scores", layout.scores(day - timedelta(days=1)), PREV_SCORES_SCHEMA)
         drift = con.execute(engine.sql("quality/score_drift")).df()
+        jumps = con.execute(
+            "select user_id, rule, verdict, suspicious_share "
+            f"from {engine.parquet_source(layout.gaming_jumps(day))}"
+        ).df()
         profile = batch_profile_vs_trailing(con, layout, day)
     return {
         "run_counts": run_counts,
@@ -140,6 +144,7 @@ def _frames(layout: Layout, day: date) -> dict[str, pd.DataFrame]:
         "user_features": features,
         "score_drift": drift,
         "batch_profile": profile,
+        "gaming_jumps": jumps,
     }
 
 

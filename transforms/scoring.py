@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from transforms import engine
+from transforms.groups import HELD_OUT_SCHEMA
 from transforms.layout import Layout
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ def score_users(data_root: Path, day: date) -> Path:
         engine.view(con, "topic_state", layout.topic_state(day))
         engine.view(con, "engager_state", layout.engager_state(day))
         engine.view(con, "network_state", layout.network_state(day))
+        engine.view(con, "held_out", layout.held_out_pairs(day), HELD_OUT_SCHEMA)
         engine.view(con, "prev_scores", layout.scores(day - timedelta(days=1)), PREV_SCORES_SCHEMA)
         engine.view(
             con, "scores_5d_ago", layout.scores(day - timedelta(days=5)), PREV_SCORES_SCHEMA

@@ -2,7 +2,10 @@
 -- Klout's rules shape the received side: reactions are counted per (giver, receiver) pair,
 -- and a giver's reactions are discounted by how many they gave that day, so 100 reactions
 -- from 100 people are worth far more than 100 from one.
--- Input views: day_events (the day's accepted events), prev_scores (yesterday's scores).
+-- The held_out_* columns are the part that came from gaming groups' pairs (groups.py): the
+-- score leaves it out, the would-be score keeps it.
+-- Input views: day_events (the day's accepted events), prev_scores (yesterday's scores),
+-- held_out (actor_id, target_user_id: the pairs held out of the score today).
 -- Variable: unscored_standing (the standing of a giver who has no score yet).
 with
 
@@ -12,6 +15,10 @@ day_events as (
 
 prev_scores as (
     select * from prev_scores
+),
+
+held_out as (
+    select actor_id, target_user_id from held_out
 ),
 
 given as (
@@ -31,9 +38,17 @@ given as (
 
 -- Self-interactions never count as influence.
 received_events as (
-    select target_user_id as user_id, actor_id, action
+    select
+        day_events.target_user_id as user_id,
+        day_events.actor_id,
+        day_events.action,
+        held_out.actor_id is not null as is_held_out
     from day_events
-    where target_user_id is not null and target_user_id <> actor_id
+    left join held_out
+        on held_out.actor_id = day_events.actor_id
+        and held_out.target_user_id = day_events.target_user_id
+    where day_events.target_user_id is not null
+        and day_events.target_user_id <> day_events.actor_id
 ),
 
 received as (
@@ -44,13 +59,14 @@ received as (
         count(*) filter (where action = 'reply') as replies_received,
         count(*) filter (where action = 'mention') as mentions_received,
         count(*) filter (where action = 'follow') as follows_received,
-        count(*) filter (where action = 'unfollow') as unfollows_received
+        count(*) filter (where action = 'unfollow') as unfollows_received,
+        count(*) filter (where action = 'follow' and is_held_out) as held_out_follows
     from received_events
     group by user_id
 ),
 
 reactions as (
-    select user_id, actor_id
+    select user_id, actor_id, is_held_out
     from received_events
     where action in ('like', 'share', 'reply', 'mention')
 ),
@@ -62,7 +78,7 @@ giver_volume as (
 ),
 
 pairs as (
-    select user_id, actor_id, count(*) as reactions_in_pair
+    select user_id, actor_id, count(*) as reactions_in_pair, bool_or(is_held_out) as is_held_out
     from reactions
     group by user_id, actor_id
 ),
@@ -72,6 +88,7 @@ weighted_pairs as (
         pairs.user_id,
         pairs.actor_id,
         pairs.reactions_in_pair,
+        pairs.is_held_out,
         -- sqrt(k / n): one giver adds at most 1 to a receiver a day, and less the more
         -- widely they hand out reactions.
         sqrt(pairs.reactions_in_pair / giver_volume.given_that_day) as pair_weight,
@@ -89,7 +106,11 @@ engagement as (
         -- A parallel sum of doubles can differ in its last bits from run to run; rounding
         -- far below any meaningful size makes a rerun give identical rows.
         round(sum(pair_weight), 9) as weighted_reactions,
-        round(sum(pair_weight * giver_standing), 9) as impact
+        round(sum(pair_weight * giver_standing), 9) as impact,
+        sum(reactions_in_pair) filter (where is_held_out) as held_out_reactions,
+        round(sum(pair_weight) filter (where is_held_out), 9) as held_out_weighted_reactions,
+        round(sum(pair_weight * giver_standing) filter (where is_held_out), 9)
+            as held_out_impact
     from weighted_pairs
     group by user_id
 ),
@@ -122,6 +143,10 @@ final as (
         coalesce(engagement.distinct_engagers, 0) as distinct_engagers,
         coalesce(engagement.weighted_reactions, 0.0) as weighted_reactions,
         coalesce(engagement.impact, 0.0) as impact,
+        coalesce(engagement.held_out_reactions, 0) as held_out_reactions,
+        coalesce(engagement.held_out_weighted_reactions, 0.0) as held_out_weighted_reactions,
+        coalesce(engagement.held_out_impact, 0.0) as held_out_impact,
+        coalesce(received.held_out_follows, 0) as held_out_follows,
         -- Summed over the window with actions_given, it gives the variation of daily
         -- activity (casual / consistent) without keeping the days.
         coalesce(given.actions_given, 0) * coalesce(given.actions_given, 0)

@@ -1,105 +1,108 @@
--- Jump flags: a day-over-day rise in a main signal that is extreme both against the
--- user's own recent history and against the whole population's change that day.
--- Robust z = 0.6745 * (x - median) / MAD on log1p values (Iglewicz & Hoaglin). The MAD is
--- floored because most users' counts are zero on most days, which makes a raw MAD of 0;
--- a minimum count and a minimum history keep tiny numbers from producing huge z.
--- Requiring both z is what spares a news day: when everyone rises, the population
--- median rises with them.
--- Input view: state (today's user_state). Variables: flag_date, min_history_days,
--- min_count, mad_floor, z_threshold.
+-- The day's gaming flags, one row a user, rule and group:
+--   jump_<signal>  a jump whose attribution says gaming (jump_attribution.sql); the
+--                  evidence adds who caused it. Jumps judged virality are not flags; they
+--                  stay in gaming_jumps.
+--   follower_burst, lockstep, engagement_pod, sock_puppets
+--                  every account of a gaming group (groups.py): role 'actor' for the
+--                  accounts doing the gaming, 'beneficiary' for those they served,
+--                  'member' in a pod, where everyone is both.
+-- Input views: gaming_jumps (jump_attribution.sql), gaming_groups. Variable: flag_date.
 with
 
-state as (
-    select * from state
+gaming_jumps as (
+    select * from gaming_jumps
 ),
 
-series as (
-    select user_id, 'distinct_engagers' as signal, engagers_history::double[] as history
-    from state
-    union all
-    select user_id, 'weighted_reactions', reactions_history
-    from state
-    union all
-    select user_id, 'new_followers', followers_history::double[]
-    from state
+gaming_groups as (
+    select * from gaming_groups
 ),
 
-changes as (
+jump_flags as (
     select
         user_id,
+        rule,
+        severity,
+        evidence || '; ' || format(
+            '{:.0f}% of the {:,} came from accounts that are new, narrow or in a gaming group '
+            || '({:.0f}% first seen in the last week, {:.0f}% engaging 3 people or fewer in 90 '
+            || 'days, {:.0f}% held out as a group''s, {:.0f}% engaged back by the user), {:.0f}% '
+            || 'on {}',
+            100 * suspicious_share, actions, 100 * fresh_share, 100 * narrow_share,
+            100 * group_share, 100 * reciprocal_share, 100 * top_network_share, top_network
+        ) || coalesce(format(', a median {:,.0f} seconds after the post', median_response_s), '')
+            || coalesce('; for example ' || array_to_string(example_accounts, ', '), '')
+            as evidence,
+        'beneficiary' as role,
+        group_id,
         signal,
-        history[-1] as value_today,
-        history[1:-2] as past_values,
-        list_transform(
-            list_zip(history[2:], history[:-2]),
-            lambda pair: ln(1 + pair[1]) - ln(1 + pair[2])
-        ) as daily_changes
-    from series
-    where len(history) >= 2
+        value_today,
+        typical_value,
+        own_z,
+        population_z,
+        suspicious_share
+    from gaming_jumps
+    where verdict = 'gaming'
 ),
 
-split as (
+group_accounts as (
+    select group_id, rule, evidence, unnest(members) as user_id,
+        case when rule = 'engagement_pod' then 'member' else 'actor' end as role
+    from gaming_groups
+    union all
+    select group_id, rule, evidence, unnest(beneficiaries),
+        'beneficiary'
+    from gaming_groups
+    where rule <> 'engagement_pod'
+),
+
+group_flags as (
     select
-        *,
-        daily_changes[-1] as change_today,
-        daily_changes[:-2] as past_changes
-    from changes
-),
-
-population as (
-    select
-        signal,
-        median(change_today) as population_median,
-        mad(change_today) as population_mad
-    from split
-    -- Users with nothing yesterday or today say nothing about the day's normal change.
-    where value_today > 0 or past_values[-1] > 0
-    group by signal
-),
-
-scored as (
-    select
-        split.*,
-        population.population_median,
-        0.6745 * (change_today - list_median(past_changes))
-            / greatest(coalesce(list_aggregate(past_changes, 'mad'), 0), getvariable('mad_floor'))
-            as own_z,
-        0.6745 * (change_today - population.population_median)
-            / greatest(population.population_mad, getvariable('mad_floor')) as population_z,
-        exp(list_median(list_transform(past_values, lambda v: ln(1 + v)))) - 1 as typical_value
-    from split
-    join population using (signal)
-    where len(past_changes) >= getvariable('min_history_days')
-),
-
-flagged as (
-    select *
-    from scored
-    where value_today >= getvariable('min_count')
-        and own_z > getvariable('z_threshold')
-        and population_z > getvariable('z_threshold')
+        user_id,
+        rule,
+        'high' as severity,
+        case role
+            when 'actor' then 'acting in ' || group_id || ': '
+            when 'member' then 'member of ' || group_id || ': '
+            else 'served by ' || group_id || ': '
+        end || evidence as evidence,
+        role,
+        group_id
+    from group_accounts
 ),
 
 final as (
     select
         user_id,
         getvariable('flag_date') as score_date,
-        'jump_' || signal as rule,
-        case when least(own_z, population_z) >= 2 * getvariable('z_threshold') then 'high'
-            else 'medium' end as severity,
-        replace(signal, '_', ' ') || ' rose to ' || format('{:,.0f}', value_today)
-            || ' today from a typical ' || format('{:,.1f}', typical_value) || ' a day over the last '
-            || len(past_values) || ' days (robust z ' || format('{:.1f}', own_z)
-            || ' against the user''s own history, ' || format('{:.1f}', population_z)
-            || ' against all users, whose median change was '
-            || format('{:+.0f}', 100 * (exp(population_median) - 1)) || '%)' as evidence,
+        rule,
+        severity,
+        evidence,
         signal,
-        round(value_today, 6) as value_today,
-        round(typical_value, 3) as typical_value,
-        round(own_z, 3) as own_z,
-        round(population_z, 3) as population_z
-    from flagged
+        value_today,
+        typical_value,
+        own_z,
+        population_z,
+        role,
+        group_id,
+        suspicious_share
+    from jump_flags
+    union all by name
+    select
+        user_id,
+        getvariable('flag_date') as score_date,
+        rule,
+        severity,
+        evidence,
+        null::varchar as signal,
+        null::double as value_today,
+        null::double as typical_value,
+        null::double as own_z,
+        null::double as population_z,
+        role,
+        group_id,
+        null::double as suspicious_share
+    from group_flags
 )
 
 select * from final
-order by user_id, rule
+order by user_id, rule, group_id

@@ -31,7 +31,13 @@ logged as (
         ln(1 + reach) as log_reach,
         ln(1 + amplification) as log_amplification,
         ln(1 + network_impact) as log_network_impact,
-        ln(1 + audience) as log_audience
+        ln(1 + audience) as log_audience,
+        ln(1 + coalesce(reach_with_held_out, reach)) as would_be_log_reach,
+        ln(1 + coalesce(amplification_with_held_out, amplification))
+            as would_be_log_amplification,
+        ln(1 + coalesce(network_impact_with_held_out, network_impact))
+            as would_be_log_network_impact,
+        ln(1 + coalesce(audience_with_held_out, audience)) as would_be_log_audience
     from user_features
 ),
 
@@ -63,10 +69,24 @@ contributions as (
 
 raw as (
     select
-        *,
+        contributions.*,
         round(reach_points + amplification_points + network_impact_points + audience_points, 12)
-            as raw_score
+            as raw_score,
+        -- The raw score had the held-out engagement of gaming groups counted, at the same
+        -- scales: equal to raw_score for everyone gaming did not touch.
+        round(
+            getvariable('reach_weight') * logged.would_be_log_reach / scales.reach_scale
+            + getvariable('amplification_weight') * logged.would_be_log_amplification
+                / scales.amplification_scale
+            + getvariable('network_impact_weight') * logged.would_be_log_network_impact
+                / scales.network_impact_scale
+            + getvariable('audience_weight') * logged.would_be_log_audience
+                / scales.audience_scale,
+            12
+        ) as would_be_raw_score
     from contributions
+    join logged using (user_id)
+    cross join scales
 ),
 
 ranked as (
@@ -115,6 +135,36 @@ graded as (
         )
 ),
 
+-- Today's curve as raw score -> score, to place the would-be raw scores on.
+curve_points as (
+    select raw_score, min(score) as score
+    from graded
+    where raw_score > 0
+    group by raw_score
+),
+
+-- The would-be score: the same as score when nothing was held out, else the would-be raw
+-- score placed on today's curve, linear between its two nearest graded raw scores.
+would_be as (
+    select
+        graded.user_id,
+        case
+            when graded.would_be_raw_score = graded.raw_score then graded.score
+            when below.raw_score is null then 1.0
+            when above.raw_score is null then 100.0
+            when above.raw_score = below.raw_score then below.score
+            else round(
+                below.score + (above.score - below.score)
+                    * (graded.would_be_raw_score - below.raw_score)
+                    / (above.raw_score - below.raw_score),
+                2
+            )
+        end as score_with_held_out
+    from graded
+    asof left join curve_points as below on graded.would_be_raw_score >= below.raw_score
+    asof left join curve_points as above on graded.would_be_raw_score <= above.raw_score
+),
+
 final as (
     select
         graded.user_id,
@@ -127,8 +177,11 @@ final as (
         graded.amplification_points,
         graded.network_impact_points,
         graded.audience_points,
-        getvariable('model_version') as model_version
+        getvariable('model_version') as model_version,
+        graded.would_be_raw_score as raw_score_with_held_out,
+        would_be.score_with_held_out
     from graded
+    join would_be using (user_id)
     left join prev_scores using (user_id)
     left join scores_5d_ago using (user_id)
 )

@@ -58,7 +58,9 @@ final as (
         cells.model_version,
         cells.raw_score,
         cells.style_x,
-        cells.style_y
+        cells.style_y,
+        cells.score_with_held_out,
+        cells.raw_score_with_held_out
     from cells
     join matrix using (style_row, style_column)
 )

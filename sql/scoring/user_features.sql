@@ -1,8 +1,10 @@
 -- The features the score uses, per user and day: 90-day window sums, the four signals
 -- (Klout's True Reach, Amplification, Network Impact, and a lightly weighted audience),
 -- and the four style axes, each in [0, 1].
--- Input views: state (today's user_state), topic_state, engager_state.
--- Variables: feature_date, window_days.
+-- The signals leave out what gaming groups did (held_out_* in the state, and the held-out
+-- pairs for reach); the *_with_held_out signals keep it, for the would-be score.
+-- Input views: state (today's user_state), topic_state, engager_state, held_out (today's
+-- held-out pairs). Variables: feature_date, window_days.
 with
 
 state as (
@@ -15,10 +17,21 @@ engager_state as (
 
 -- Klout's True Reach: the people who acted on the user's content in the window, each
 -- counted once whatever the network and however often they came back.
+held_out as (
+    select actor_id, target_user_id from held_out
+),
+
 window_reach as (
-    select user_id, count(distinct engager_id) as reach
+    select
+        engager_state.user_id,
+        count(distinct engager_state.engager_id)
+            filter (where held_out.actor_id is null) as reach,
+        count(distinct engager_state.engager_id) as reach_with_held_out
     from engager_state
-    group by user_id
+    left join held_out
+        on held_out.actor_id = engager_state.engager_id
+        and held_out.target_user_id = engager_state.user_id
+    group by engager_state.user_id
 ),
 
 topic_state as (
@@ -40,9 +53,15 @@ signals as (
         state.*,
         coalesce(window_reach.reach, 0) as reach,
         -- Reactions per piece of content, not volume: posting more does not raise it.
-        weighted_reactions / greatest(content_items, 1) as amplification,
-        impact as network_impact,
-        greatest(follows_received - unfollows_received, 0) as audience
+        greatest(weighted_reactions - coalesce(held_out_weighted_reactions, 0), 0)
+            / greatest(content_items, 1) as amplification,
+        greatest(impact - coalesce(held_out_impact, 0), 0) as network_impact,
+        greatest(follows_received - coalesce(held_out_follows, 0) - unfollows_received, 0)
+            as audience,
+        coalesce(window_reach.reach_with_held_out, 0) as reach_with_held_out,
+        weighted_reactions / greatest(content_items, 1) as amplification_with_held_out,
+        impact as network_impact_with_held_out,
+        greatest(follows_received - unfollows_received, 0) as audience_with_held_out
     from state
     left join window_reach using (user_id)
 ),

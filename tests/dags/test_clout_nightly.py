@@ -17,6 +17,7 @@ EXPECTED_TASKS = [
     "wait_for_inputs",
     "ingest",
     "safety_brake",
+    "gaming_groups",
     "features",
     "state",
     "score",

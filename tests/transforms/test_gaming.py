@@ -1,4 +1,5 @@
-"""Step 6, flag_gaming: robust-z jumps against the user's own history and against everyone.
+"""Step 6, flag_gaming, part 1: robust-z jumps against the user's own history and against
+everyone (gaming_jumps), and, over real steps, a bought burst flagged with who caused it.
 
 States are written directly with hand-made histories (oldest first, today last). With
 log1p values, a steady history has daily changes of 0, so its median is 0 and its MAD 0,
@@ -31,8 +32,12 @@ def steady(user: str, value: int = 10, days: int = 14, today: int | None = None)
 
 
 def flags(lake, rows) -> list[dict]:
+    """The day's jumps (gaming_jumps) from hand-made histories; no events, so no one to
+    attribute them to: this part of the tests is about when a jump is a jump."""
     lake.histories(DAY, rows)
-    return lake.rows(flag_gaming(lake.root, DAY), order_by="user_id, rule")
+    lake.events(DAY, [])
+    flag_gaming(lake.root, DAY)
+    return lake.rows(lake.layout.gaming_jumps(DAY), order_by="user_id, rule")
 
 
 def robust_z(change: float) -> float:
@@ -150,7 +155,9 @@ def test_flags_from_the_real_steps_over_nine_days(lake):
         build_daily_features(lake.root, when)
         update_state(lake.root, when)
     got = lake.rows(flag_gaming(lake.root, DAY), order_by="user_id, rule")
-    # each giver gives one like a day: weighted reactions = engagers, so both rules fire
+    # each giver gives one like a day: weighted reactions = engagers, so both rules fire.
+    # 90 of the 100 likers were never seen before, and all 100 engaged only A in 90 days
+    # (narrow): the jump is gaming, not virality.
     assert [(f["user_id"], f["rule"], f["severity"]) for f in got] == [
         ("A", "jump_distinct_engagers", "medium"),
         ("A", "jump_weighted_reactions", "medium"),
@@ -158,4 +165,15 @@ def test_flags_from_the_real_steps_over_nine_days(lake):
     assert got[0]["own_z"] == pytest.approx(5.982, abs=1e-3)
     assert got[0]["evidence"].startswith(
         "distinct engagers rose to 100 today from a typical 10.0 a day over the last 8 days"
+    )
+    assert (
+        "100% of the 100 came from accounts that are new, narrow or in a gaming group (90% "
+        "first seen in the last week, 100% engaging 3 people or fewer in 90 days, 0% held out "
+        "as a group's, 0% engaged back by the user), 100% on testnet"
+    ) in got[0]["evidence"]
+    assert got[0]["evidence"].endswith("; for example a0, a1, a10")
+    assert (got[0]["role"], got[0]["group_id"], got[0]["suspicious_share"]) == (
+        "beneficiary",
+        None,
+        1.0,
     )

@@ -32,18 +32,25 @@ SIGNALS = ("reach", "amplification", "network_impact", "audience")
 
 
 def grade(
-    users: dict[str, tuple[float, float, float, float]], prev=None, five_days_ago=None
+    users: dict[str, tuple[float, float, float, float]],
+    prev=None,
+    five_days_ago=None,
+    with_held_out: dict[str, tuple[float, float, float, float]] | None = None,
 ) -> dict[str, dict]:
-    """Run sql/scoring/graded.sql on a user_features view of the four signals."""
+    """Run sql/scoring/graded.sql on a user_features view of the four signals, and of the
+    four signals with gaming's held-out engagement counted (the same unless given)."""
+    with_held_out = with_held_out or {}
     con = duckdb.connect()
     try:
         con.execute(
             "create temp table user_features (user_id varchar, reach double, "
-            "amplification double, network_impact double, audience double)"
+            "amplification double, network_impact double, audience double, "
+            "reach_with_held_out double, amplification_with_held_out double, "
+            "network_impact_with_held_out double, audience_with_held_out double)"
         )
         con.executemany(
-            "insert into user_features values (?, ?, ?, ?, ?)",
-            [(u, *map(float, s)) for u, s in users.items()],
+            "insert into user_features values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(u, *map(float, s), *map(float, with_held_out.get(u, s))) for u, s in users.items()],
         )
         con.execute("create temp table prev_scores (user_id varchar, score double)")
         if prev:
@@ -162,6 +169,23 @@ def test_score_and_percentile_are_monotone_in_raw_score():
     assert rows[0]["score"] == 1.0
     assert rows[-1]["score"] == 100.0
     assert all(1.0 <= r["score"] <= 100.0 for r in rows)
+
+
+def test_held_out_engagement_gives_a_would_be_score_on_todays_curve():
+    # Raw scores (reach only, scale = p99 of ln(1 + reach) over a, b, c, f):
+    # a 1, b 3, c 7 graded at ranks 0, 50... F's own signal is 1 (like a); with its
+    # held-out engagement counted its reach would be 3, exactly b's raw score, so it
+    # would have b's score. Nobody else changes.
+    users = {"z": (0, 0, 0, 0), "a": (1, 0, 0, 0), "b": (3, 0, 0, 0), "c": (7, 0, 0, 0)}
+    users["f"] = (1, 0, 0, 0)
+    graded = grade(users, with_held_out={"f": (3, 0, 0, 0)})
+    f, a, b = graded["f"], graded["a"], graded["b"]
+    assert f["raw_score"] == a["raw_score"] and f["score"] == a["score"]
+    assert f["raw_score_with_held_out"] == pytest.approx(b["raw_score"], abs=1e-12)
+    assert f["score_with_held_out"] == b["score"]
+    for user in ("z", "a", "b", "c"):
+        assert graded[user]["score_with_held_out"] == graded[user]["score"]
+        assert graded[user]["raw_score_with_held_out"] == graded[user]["raw_score"]
 
 
 def test_delta_and_model_version():
@@ -289,7 +313,8 @@ def place(users: dict[str, tuple[float, float, float, float, float]]) -> dict[st
     try:
         con.execute(
             "create temp table graded (user_id varchar, raw_score double, percentile double, "
-            "score double, delta_1d double, delta_5d double, model_version varchar)"
+            "score double, delta_1d double, delta_5d double, model_version varchar, "
+            "score_with_held_out double, raw_score_with_held_out double)"
         )
         con.execute(
             "create temp table user_features (user_id varchar, creating double, "
@@ -297,8 +322,8 @@ def place(users: dict[str, tuple[float, float, float, float, float]]) -> dict[st
         )
         for user, (creating, consistent, score, participating, broad) in users.items():
             con.execute(
-                "insert into graded values (?, 0.5, 61.5, ?, -1.5, 3.0, ?)",
-                [user, score, MODEL_VERSION],
+                "insert into graded values (?, 0.5, 61.5, ?, -1.5, 3.0, ?, ?, 0.5)",
+                [user, score, MODEL_VERSION, score],
             )
             con.execute(
                 "insert into user_features values (?, ?, ?, ?, ?)",

@@ -1,0 +1,52 @@
+-- Each account that acted on the day: how much, how fast, on how many people, and whether
+-- it is fresh (first seen in the last fresh_days days, or never before today).
+-- Input views: day_events, edges (day_edges.sql), known_accounts (user_id, first_seen from
+-- yesterday's user_state). Variables: detect_date, fresh_days, fast_response_s.
+with
+
+day_events as (
+    select * from day_events
+),
+
+edges as (
+    select * from edges
+),
+
+known_accounts as (
+    select * from known_accounts
+),
+
+given as (
+    select actor_id, count(*) as actions_given
+    from day_events
+    group by actor_id
+),
+
+reacting as (
+    select
+        actor_id,
+        count(*) filter (where action <> 'follow') as reactions,
+        count(*) filter (
+            where action <> 'follow' and response_s between 0 and getvariable('fast_response_s')
+        ) as fast_reactions,
+        count(distinct target_user_id) as targets
+    from edges
+    group by actor_id
+),
+
+final as (
+    select
+        given.actor_id,
+        given.actions_given,
+        coalesce(reacting.reactions, 0) as reactions,
+        coalesce(reacting.fast_reactions, 0) as fast_reactions,
+        coalesce(reacting.targets, 0) as targets,
+        known_accounts.first_seen is null
+            or known_accounts.first_seen
+                > getvariable('detect_date') - getvariable('fresh_days')::integer as fresh
+    from given
+    left join reacting using (actor_id)
+    left join known_accounts on known_accounts.user_id = given.actor_id
+)
+
+select * from final

@@ -1,0 +1,105 @@
+-- Jumps: a day-over-day rise in a main signal that is extreme both against the
+-- user's own recent history and against the whole population's change that day.
+-- Robust z = 0.6745 * (x - median) / MAD on log1p values (Iglewicz & Hoaglin). The MAD is
+-- floored because most users' counts are zero on most days, which makes a raw MAD of 0;
+-- a minimum count and a minimum history keep tiny numbers from producing huge z.
+-- Requiring both z is what spares a news day: when everyone rises, the population
+-- median rises with them.
+-- Input view: state (today's user_state). Variables: flag_date, min_history_days,
+-- min_count, mad_floor, z_threshold.
+with
+
+state as (
+    select * from state
+),
+
+series as (
+    select user_id, 'distinct_engagers' as signal, engagers_history::double[] as history
+    from state
+    union all
+    select user_id, 'weighted_reactions', reactions_history
+    from state
+    union all
+    select user_id, 'new_followers', followers_history::double[]
+    from state
+),
+
+changes as (
+    select
+        user_id,
+        signal,
+        history[-1] as value_today,
+        history[1:-2] as past_values,
+        list_transform(
+            list_zip(history[2:], history[:-2]),
+            lambda pair: ln(1 + pair[1]) - ln(1 + pair[2])
+        ) as daily_changes
+    from series
+    where len(history) >= 2
+),
+
+split as (
+    select
+        *,
+        daily_changes[-1] as change_today,
+        daily_changes[:-2] as past_changes
+    from changes
+),
+
+population as (
+    select
+        signal,
+        median(change_today) as population_median,
+        mad(change_today) as population_mad
+    from split
+    -- Users with nothing yesterday or today say nothing about the day's normal change.
+    where value_today > 0 or past_values[-1] > 0
+    group by signal
+),
+
+scored as (
+    select
+        split.*,
+        population.population_median,
+        0.6745 * (change_today - list_median(past_changes))
+            / greatest(coalesce(list_aggregate(past_changes, 'mad'), 0), getvariable('mad_floor'))
+            as own_z,
+        0.6745 * (change_today - population.population_median)
+            / greatest(population.population_mad, getvariable('mad_floor')) as population_z,
+        exp(list_median(list_transform(past_values, lambda v: ln(1 + v)))) - 1 as typical_value
+    from split
+    join population using (signal)
+    where len(past_changes) >= getvariable('min_history_days')
+),
+
+flagged as (
+    select *
+    from scored
+    where value_today >= getvariable('min_count')
+        and own_z > getvariable('z_threshold')
+        and population_z > getvariable('z_threshold')
+),
+
+final as (
+    select
+        user_id,
+        getvariable('flag_date') as score_date,
+        'jump_' || signal as rule,
+        case when least(own_z, population_z) >= 2 * getvariable('z_threshold') then 'high'
+            else 'medium' end as severity,
+        replace(signal, '_', ' ') || ' rose to ' || format('{:,.0f}', value_today)
+            || ' today from a typical ' || format('{:,.1f}', typical_value) || ' a day over the last '
+            || len(past_values) || ' days (robust z ' || format('{:.1f}', own_z)
+            || ' against the user''s own history, ' || format('{:.1f}', population_z)
+            || ' against all users, whose median change was '
+            || format('{:+.0f}', 100 * (exp(population_median) - 1)) || '%)' as evidence,
+        signal,
+        round(value_today, 6) as value_today,
+        round(typical_value, 3) as typical_value,
+        round(own_z, 3) as own_z,
+        round(population_z, 3) as population_z
+    from flagged
+)
+
+select * from final
+order by user_id, rule

@@ -1,0 +1,61 @@
+-- Like farms (CopyCatch-style lockstep): accounts that react within minutes of a post, to
+-- almost nothing else, and that pile onto the same few people. Here, the candidate edges:
+-- the fast reactions of lockstep accounts to people who got at least min_lockstep_actors of
+-- them and for whom such reactions are at least min_group_share of the day's reactions.
+-- transforms/gaming.py joins the edges into groups (connected components).
+-- Input views: edges, actors. Variables: fast_response_s, min_fast_reactions,
+-- min_fast_share, min_lockstep_actors, min_group_share.
+with
+
+edges as (
+    select * from edges
+),
+
+actors as (
+    select * from actors
+),
+
+lockstep_actors as (
+    select actor_id
+    from actors
+    where fast_reactions >= getvariable('min_fast_reactions')
+        and fast_reactions >= getvariable('min_fast_share') * reactions
+),
+
+fast_edges as (
+    select
+        edges.actor_id,
+        edges.target_user_id,
+        count(*) as actions,
+        median(edges.response_s) as median_response_s
+    from edges
+    join lockstep_actors using (actor_id)
+    where edges.action <> 'follow'
+        and edges.response_s between 0 and getvariable('fast_response_s')
+    group by edges.actor_id, edges.target_user_id
+),
+
+received as (
+    select target_user_id, count(*) as reactions_received
+    from edges
+    where action <> 'follow'
+    group by target_user_id
+),
+
+crowded_targets as (
+    select target_user_id
+    from fast_edges
+    join received using (target_user_id)
+    group by target_user_id
+    having count(*) >= getvariable('min_lockstep_actors')
+        and sum(actions) >= getvariable('min_group_share') * any_value(reactions_received)
+),
+
+final as (
+    select fast_edges.*
+    from fast_edges
+    semi join crowded_targets using (target_user_id)
+)
+
+select * from final
+order by actor_id, target_user_id
