@@ -44,9 +44,10 @@ FRESH_DAYS = 7
 MIN_BURST_FOLLOWS = 50
 MIN_BURST_SHARE = 0.5
 MAX_BURST_SPAN_HOURS = 6.0
-# Lockstep: an account with 5 or more fast reactions making 70% or more of its reactions;
-# a person who got 10 or more such accounts, making half or more of their reactions.
-MIN_FAST_REACTIONS = 2
+# Lockstep: an account that reacted fast to 2 or more people, fast reactions making 70% or
+# more of its reactions; a person who got 10 or more such accounts, making half or more of
+# their reactions.
+MIN_FAST_TARGETS = 2
 MIN_FAST_SHARE = 0.7
 MIN_LOCKSTEP_ACTORS = 10
 MIN_GROUP_SHARE = 0.5
@@ -88,7 +89,7 @@ def detect_gaming_groups(data_root: Path, day: date) -> Path:
             min_burst_follows=MIN_BURST_FOLLOWS,
             min_burst_share=MIN_BURST_SHARE,
             max_burst_span_hours=MAX_BURST_SPAN_HOURS,
-            min_fast_reactions=MIN_FAST_REACTIONS,
+            min_fast_targets=MIN_FAST_TARGETS,
             min_fast_share=MIN_FAST_SHARE,
             min_lockstep_actors=MIN_LOCKSTEP_ACTORS,
             min_group_share=MIN_GROUP_SHARE,

@@ -1,9 +1,10 @@
 -- Like farms (CopyCatch-style lockstep): accounts that react within minutes of a post, to
--- almost nothing else, and that pile onto the same few people. Here, the candidate edges:
+-- almost nothing else, to several people, and that pile onto the same few people. A crowd
+-- rushing to one account (a viral post, the news) reacts fast to one person, not several. Here, the candidate edges:
 -- the fast reactions of lockstep accounts to people who got at least min_lockstep_actors of
 -- them and for whom such reactions are at least min_group_share of the day's reactions.
 -- transforms/gaming.py joins the edges into groups (connected components).
--- Input views: edges, actors. Variables: fast_response_s, min_fast_reactions,
+-- Input views: edges, actors. Variables: fast_response_s, min_fast_targets,
 -- min_fast_share, min_lockstep_actors, min_group_share.
 with
 
@@ -18,7 +19,7 @@ actors as (
 lockstep_actors as (
     select actor_id
     from actors
-    where fast_reactions >= getvariable('min_fast_reactions')
+    where fast_targets >= getvariable('min_fast_targets')
         and fast_reactions >= getvariable('min_fast_share') * reactions
 ),
 

@@ -91,6 +91,44 @@ class Lake:
             )
         return self._write(EVENTS_SCHEMA, rows, self.layout.events(day))
 
+    def timed_events(self, day: date, events: Iterable[dict[str, Any]]) -> Path:
+        """Write the canonical events of ``day`` with their times and posts spelled out.
+
+        Each event is a dict: ``actor``, ``action``, and as needed ``target`` (the user acted
+        on), ``post`` (the id of the content it creates), ``on_post`` (the post it acts on),
+        ``at`` (seconds after midnight UTC, default noon), ``network`` (default testnet).
+        """
+        rows = []
+        for n, event in enumerate(events):
+            rows.append(
+                (
+                    f"{day.isoformat()}-t{n:05d}",
+                    datetime.combine(day, time(0, 0), tzinfo=UTC)
+                    + timedelta(seconds=event.get("at", 12 * 3600)),
+                    event.get("network", "testnet"),
+                    event["actor"],
+                    event["action"],
+                    event.get("target"),
+                    event.get("on_post"),
+                    event.get("post"),
+                    None,
+                    False,
+                    "test.jsonl",
+                )
+            )
+        return self._write(EVENTS_SCHEMA, rows, self.layout.events(day))
+
+    def known_accounts(self, day: date, first_seen: dict[str, date]) -> Path:
+        """Write a user_state of ``day`` holding only (user_id, first_seen)."""
+        rows = list(first_seen.items())
+        return self._write("user_id varchar, first_seen date", rows, self.layout.state(day))
+
+    def engagers(self, day: date, pairs: Iterable[tuple[str, str]]) -> Path:
+        """Write an engager_state of ``day``: (user, engager) pairs last seen that day."""
+        rows = [(user, "testnet", engager, day) for user, engager in pairs]
+        schema = "user_id varchar, network varchar, engager_id varchar, last_seen date"
+        return self._write(schema, rows, self.layout.engager_state(day))
+
     def scores(self, day: date, scores: dict[str, float]) -> Path:
         """Write a published scores file of ``day`` holding only (user_id, score)."""
         rows = list(scores.items())

@@ -1,0 +1,306 @@
+"""Step 2b and 6: the gaming-group rules and jump attribution on hand-built days.
+
+Each test builds one day of timed events: a quiet town of established accounts that post
+and react slowly, plus the scene under test (a farm, a pod, a puppet ring, a bought burst,
+a viral post, a news day). The expected groups, flags and silences are worked out from the
+thresholds in transforms/groups.py and transforms/gaming.py.
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import date, timedelta
+
+import pytest
+
+from transforms import groups
+from transforms.gaming import flag_gaming
+from transforms.groups import detect_gaming_groups
+
+DAY = date(2026, 3, 10)
+YESTERDAY = DAY - timedelta(days=1)
+LONG_AGO = DAY - timedelta(days=60)
+HOUR = 3600
+TOWN = [f"h{n:02d}" for n in range(20)]
+
+
+def post(author: str, n: int, at: int) -> dict:
+    return {"actor": author, "action": "post", "post": f"{author}-{n}", "at": at}
+
+
+def react(actor: str, action: str, author: str, n: int, at: int) -> dict:
+    return {
+        "actor": actor,
+        "action": action,
+        "target": author,
+        "on_post": f"{author}-{n}",
+        "at": at,
+    }
+
+
+def town() -> list[dict]:
+    """Twenty established accounts: each posts at 09:00 and likes three neighbours' posts
+    one to three hours later, as people do."""
+    events = [post(h, 1, 9 * HOUR) for h in TOWN]
+    for i, h in enumerate(TOWN):
+        for k in (1, 2, 3):
+            events.append(react(h, "like", TOWN[(i + k) % 20], 1, 9 * HOUR + k * HOUR))
+    return events
+
+
+def detect(lake, events: list[dict], established: tuple[str, ...] = ()) -> list[dict]:
+    """Write the day (town included) and run the group rules; return the groups.
+
+    The town and ``established`` were first seen two months ago; everyone else is fresh.
+    """
+    lake.timed_events(DAY, town() + events)
+    lake.known_accounts(YESTERDAY, dict.fromkeys([*TOWN, *established], LONG_AGO))
+    return lake.rows(detect_gaming_groups(lake.root, DAY), order_by="group_id")
+
+
+def flags(lake) -> list[dict]:
+    """The day's gaming flags after detect(): no histories, so no jumps, only groups."""
+    lake.histories(DAY, [])
+    return lake.rows(flag_gaming(lake.root, DAY), order_by="rule, role, user_id")
+
+
+def held_out(lake) -> list[tuple[str, str]]:
+    rows = lake.rows(lake.layout.held_out_pairs(DAY), order_by="actor_id, target_user_id")
+    return [(r["actor_id"], r["target_user_id"]) for r in rows]
+
+
+def test_thresholds_the_hand_numbers_use():
+    assert (groups.FAST_RESPONSE_S, groups.FRESH_DAYS) == (900, 7)
+    assert (groups.MIN_FAST_TARGETS, groups.MIN_FAST_SHARE) == (2, 0.7)
+    assert (groups.MIN_LOCKSTEP_ACTORS, groups.MIN_GROUP_SHARE) == (10, 0.5)
+    assert (groups.POD_CORE, groups.MIN_POD_SIZE, groups.MIN_POD_DENSITY) == (3, 4, 0.5)
+    assert (groups.MIN_FOCUSED_ACTIONS, groups.MIN_FOCUS) == (3, 0.9)
+    assert (groups.MIN_RING, groups.MIN_RING_SHARE) == (2, 0.3)
+    assert (groups.MIN_BURST_FOLLOWS, groups.MIN_BURST_SHARE) == (50, 0.5)
+    assert groups.MAX_BURST_SPAN_HOURS == 6
+
+
+def test_a_quiet_town_has_no_groups(lake):
+    assert detect(lake, []) == []
+    assert flags(lake) == []
+    assert held_out(lake) == []
+
+
+def test_a_like_farm_is_one_lockstep_group_of_bots_serving_its_customers(lake):
+    # C1 and C2 post at 10:00 and 15:00. Twelve fresh bots like all four posts,
+    # bot i 30 + 20 i seconds after each, and like one town post two hours late
+    # (camouflage): 4 of 5 reactions fast (0.8 >= 0.7), fast to 2 people. Each customer
+    # gets 24 reactions, all from the 12 lockstep bots (>= 10, 100% >= 50%).
+    events = [post(c, n, at) for c in ("C1", "C2") for n, at in ((1, 10 * HOUR), (2, 15 * HOUR))]
+    bots = [f"b{i:02d}" for i in range(12)]
+    for i, bot in enumerate(bots):
+        for c in ("C1", "C2"):
+            for n, at in ((1, 10 * HOUR), (2, 15 * HOUR)):
+                events.append(react(bot, "like", c, n, at + 30 + 20 * i))
+        events.append(react(bot, "like", TOWN[i], 1, 11 * HOUR))
+    (group,) = detect(lake, events)
+    assert group["group_id"] == "lockstep-20260310-1"
+    assert (group["rule"], group["size"], group["actions"]) == ("lockstep", 12, 48)
+    assert group["members"] == bots
+    assert group["beneficiaries"] == ["C1", "C2"]
+    # median of the pairs' median delays: 30 + 20 * 5.5 = 140 seconds
+    assert group["evidence"] == (
+        "12 accounts (12 first seen in the last 7 days) reacted 48 times to the same-day "
+        "posts of 2 people, a median 140 seconds after each post, and to almost nothing "
+        "else; for example b00, b01, b02 acting for C1, C2"
+    )
+    got = flags(lake)
+    assert [(f["user_id"], f["role"]) for f in got] == [
+        *[(bot, "actor") for bot in bots],
+        ("C1", "beneficiary"),
+        ("C2", "beneficiary"),
+    ]
+    assert {(f["rule"], f["severity"], f["group_id"]) for f in got} == {
+        ("lockstep", "high", "lockstep-20260310-1")
+    }
+    assert got[0]["evidence"].startswith("acting in lockstep-20260310-1: 12 accounts")
+    assert got[-1]["evidence"].startswith("served by lockstep-20260310-1: 12 accounts")
+    # the farm's likes of its customers are held out of the score; the camouflage is not
+    assert held_out(lake) == sorted((bot, c) for bot in bots for c in ("C1", "C2"))
+
+
+def test_eleven_fast_fans_of_one_creator_are_not_a_farm(lake):
+    # Fans who like two of a creator's posts within minutes react fast to one person only:
+    # a crowd, not lockstep.
+    events = [post("K", n, at) for n, at in ((1, 10 * HOUR), (2, 15 * HOUR))]
+    for i in range(11):
+        for n, at in ((1, 10 * HOUR), (2, 15 * HOUR)):
+            events.append(react(f"fan{i}", "like", "K", n, at + 60))
+    assert detect(lake, events, established=tuple(f"fan{i}" for i in range(11))) == []
+
+
+def test_an_engagement_pod_is_its_dense_core_and_a_pair_of_friends_is_not(lake):
+    # P0..P4 post ten minutes apart; every other member likes each post within 2 minutes
+    # and replies within 4: all 10 pairs reciprocal and fast, each member has 4 partners
+    # (>= the 3-core), density 10 / 10 = 1. F1 and F2 like each other's post within a
+    # minute: one reciprocal pair, pruned from the 3-core.
+    pod = [f"P{i}" for i in range(5)]
+    events = []
+    for i, author in enumerate(pod):
+        at = 10 * HOUR + 600 * i
+        events.append(post(author, 1, at))
+        for member in pod:
+            if member != author:
+                events.append(react(member, "like", author, 1, at + 120))
+                events.append(react(member, "reply", author, 1, at + 240))
+    for me, friend in (("F1", "F2"), ("F2", "F1")):
+        events += [post(me, 1, 8 * HOUR), react(me, "like", friend, 1, 8 * HOUR + 60)]
+    (group,) = detect(lake, events, established=(*pod, "F1", "F2"))
+    assert (group["rule"], group["size"], group["actions"]) == ("engagement_pod", 5, 40)
+    assert group["members"] == pod == group["beneficiaries"]
+    assert group["evidence"].startswith(
+        "5 accounts reacted to each other's posts 40 times today, a median 180 seconds after "
+        "each post; 10 of the 10 possible pairs did so both ways (density 1.00)"
+    )
+    got = flags(lake)
+    assert [(f["user_id"], f["rule"], f["role"]) for f in got] == [
+        (member, "engagement_pod", "member") for member in pod
+    ]
+    assert len(held_out(lake)) == 20  # every ordered pair of members
+
+
+def test_a_sock_puppet_ring_is_flagged_but_a_creators_superfans_are_not(lake):
+    # O posts at 10:00 and 16:00. Puppets S1..S3 share post 1, reply to post 2 and
+    # mention O: 3 actions each, all on O (100% >= 90%), nobody reacts to them. O also gets
+    # 2 slow likes from the town: the ring is 9 of O's 11 reactions (82% >= 30%).
+    # K has 30 fans who like once, and 3 superfans doing what the puppets do: 9 of 39
+    # reactions (23% < 30%), a fan base, not a ring.
+    events = [post("O", 1, 10 * HOUR), post("O", 2, 16 * HOUR)]
+    for s in ("S1", "S2", "S3"):
+        events += [
+            react(s, "share", "O", 1, 10 * HOUR + 300),
+            react(s, "reply", "O", 2, 16 * HOUR + 1200),
+            {"actor": s, "action": "mention", "target": "O", "at": 18 * HOUR},
+        ]
+    events += [react(h, "like", "O", 1, 13 * HOUR) for h in TOWN[:2]]
+    events += [post("K", 1, 10 * HOUR), post("K", 2, 16 * HOUR)]
+    events += [react(f"kfan{i}", "like", "K", 1, 12 * HOUR) for i in range(30)]
+    for s in ("K1", "K2", "K3"):
+        events += [
+            react(s, "share", "K", 1, 10 * HOUR + 300),
+            react(s, "reply", "K", 2, 16 * HOUR + 1200),
+            {"actor": s, "action": "mention", "target": "K", "at": 18 * HOUR},
+        ]
+    (group,) = detect(lake, events)
+    assert (group["rule"], group["members"], group["beneficiaries"]) == (
+        "sock_puppets",
+        ["S1", "S2", "S3"],
+        ["O"],
+    )
+    assert group["evidence"].startswith(
+        "3 accounts spent at least 90% of their day on this one account (9 reshares, "
+        "replies, mentions and likes, 82% of the 11 reactions it received) while nobody "
+        "reacted to them"
+    )
+    got = flags(lake)
+    assert [(f["user_id"], f["role"]) for f in got] == [
+        ("S1", "actor"),
+        ("S2", "actor"),
+        ("S3", "actor"),
+        ("O", "beneficiary"),
+    ]
+    assert held_out(lake) == [("S1", "O"), ("S2", "O"), ("S3", "O")]
+
+
+def test_bought_followers_are_a_burst_and_a_popular_accounts_newcomers_are_not(lake):
+    # B: 60 follows between 13:00 and 14:00 from fresh accounts that do nothing else,
+    # plus 5 from the town: 60 >= 50, 60 / 65 = 92% >= 50%, the middle 80% within an hour.
+    # R: 60 follows from fresh accounts that also like a town post: not single-purpose.
+    events = [
+        {"actor": f"n{i:02d}", "action": "follow", "target": "B", "at": 13 * HOUR + 60 * i}
+        for i in range(60)
+    ]
+    events += [{"actor": h, "action": "follow", "target": "B", "at": 9 * HOUR} for h in TOWN[:5]]
+    for i in range(60):
+        events += [
+            {"actor": f"r{i:02d}", "action": "follow", "target": "R", "at": 13 * HOUR + 60 * i},
+            react(f"r{i:02d}", "like", TOWN[i % 20], 1, 17 * HOUR),
+        ]
+    (group,) = detect(lake, events)
+    assert (group["rule"], group["size"], group["beneficiaries"]) == ("follower_burst", 60, ["B"])
+    # 80% of the follows: the 10th to 90th percentile of 13:00 + 0..59 minutes = 47.2 minutes
+    assert group["evidence"].startswith(
+        "60 follows on testnet from accounts first seen in the last 7 days that did nothing "
+        "else today (92% of the 65 follows received), 80% of them within 0.8 hours"
+    )
+    assert len(held_out(lake)) == 60
+
+
+# ------------------------------------------------------------------- jump attribution
+
+
+def jump_day(lake, crowd: list[str], established: bool) -> tuple[list[dict], list[dict]]:
+    """V posts at 10:00 and ``crowd`` likes it within half an hour, 20 of them sharing it
+    too; V's history is 3 engagers a day for 14 days, today len(crowd). With
+    ``established``, the crowd was first seen two months ago and each engaged five town
+    accounts in the window; otherwise the crowd is brand new."""
+    events = [post("V", 1, 10 * HOUR)]
+    for i, fan in enumerate(crowd):
+        events.append(react(fan, "like", "V", 1, 10 * HOUR + 60 + 25 * i))
+        if i < 20:
+            events.append(react(fan, "share", "V", 1, 10 * HOUR + 90 + 25 * i))
+    detect(lake, events, established=tuple(crowd) if established else ())
+    if established:
+        lake.engagers(
+            YESTERDAY, [(TOWN[(i + k) % 20], fan) for i, fan in enumerate(crowd) for k in range(5)]
+        )
+    steady = [3] * 14
+    rows = [(h, [*steady, 3], [3.0] * 15, [0] * 15) for h in TOWN[:8]]
+    rows.append(("V", [*steady, len(crowd)], [3.0] * 14 + [float(len(crowd))], [0] * 15))
+    lake.histories(DAY, rows)
+    got_flags = lake.rows(flag_gaming(lake.root, DAY), order_by="rule, user_id")
+    jumps = lake.rows(lake.layout.gaming_jumps(DAY), order_by="rule, user_id")
+    return got_flags, jumps
+
+
+def test_a_viral_post_from_many_established_accounts_is_virality_not_a_flag(lake):
+    crowd = [f"e{i:02d}" for i in range(60)]
+    got_flags, jumps = jump_day(lake, crowd, established=True)
+    assert got_flags == []
+    assert [(j["user_id"], j["rule"], j["verdict"]) for j in jumps] == [
+        ("V", "jump_distinct_engagers", "virality"),
+        ("V", "jump_weighted_reactions", "virality"),
+    ]
+    engagers = jumps[0]
+    # 80 reactions (60 likes, 20 shares), none fresh, none narrow (6 people each), none grouped
+    assert engagers["actions"] == 80
+    assert (engagers["fresh_share"], engagers["narrow_share"], engagers["group_share"]) == (
+        0.0,
+        0.0,
+        0.0,
+    )
+    assert (engagers["suspicious_share"], engagers["top_network_share"]) == (0.0, 1.0)
+    # likes at 60 + 25 i (i < 60) and shares at 90 + 25 i (i < 20) seconds after the post
+    delays = [60 + 25 * i for i in range(60)] + [90 + 25 * i for i in range(20)]
+    assert engagers["median_response_s"] == pytest.approx(statistics.median(delays))
+
+
+def test_the_same_jump_from_brand_new_accounts_is_gaming(lake):
+    crowd = [f"x{i:02d}" for i in range(60)]
+    got_flags, jumps = jump_day(lake, crowd, established=False)
+    assert {j["verdict"] for j in jumps} == {"gaming"}
+    assert [(f["user_id"], f["rule"], f["role"]) for f in got_flags] == [
+        ("V", "jump_distinct_engagers", "beneficiary"),
+        ("V", "jump_weighted_reactions", "beneficiary"),
+    ]
+    assert got_flags[0]["suspicious_share"] == 1.0
+    assert "100% first seen in the last week" in got_flags[0]["evidence"]
+    assert got_flags[0]["evidence"].endswith("; for example x00, x01, x02")
+
+
+def test_a_news_day_of_fast_reactions_to_the_news_raises_no_group(lake):
+    # The outlet N posts six times; all 20 town accounts like three of the posts within
+    # two minutes and reshare one, on top of their usual slow likes: a fast crowd on one
+    # account, with most of their reactions slow, is neither lockstep nor a ring.
+    events = [post("N", n, (8 + n) * HOUR) for n in range(6)]
+    for i, h in enumerate(TOWN):
+        for n in (i % 6, (i + 1) % 6, (i + 2) % 6):
+            events.append(react(h, "like", "N", n, (8 + n) * HOUR + 60 + i))
+        events.append(react(h, "share", "N", i % 6, (8 + i % 6) * HOUR + 100))
+    assert detect(lake, events, established=("N",)) == []
+    assert flags(lake) == []
