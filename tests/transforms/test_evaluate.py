@@ -24,6 +24,7 @@ from transforms.evaluate import (
     EvaluationError,
     archetype_mix,
     evaluate,
+    gaming_detection,
     higgs_overlap,
     spearman,
     stability,
@@ -336,6 +337,75 @@ def published(tmp_path: Path) -> Path:
         for table, path in views.items():
             warehouse.execute(f"create view {table} as select * from {engine.parquet_source(path)}")
     return root
+
+
+# -- 5. Gaming against the generator's labels ------------------------------------------------
+
+GAMING_TRUTH_SCHEMA = (
+    "user_id varchar, kind varchar, scenario varchar, role varchar, gaming_start date, "
+    "viral_day date"
+)
+FLAGS_SCHEMA = "user_id varchar, score_date date, rule varchar"
+
+
+def test_gaming_detection_recall_precision_viral_and_news_day() -> None:
+    # Days 0..4 published; the news day is day 3. Truth:
+    #   farm customers c1 (caught day 2: start 1, within two days) and c2 (caught day 4:
+    #   too late); farm bots b1, b2 (b1 caught day 1); pod members p1, p2 from day 3 (p1
+    #   caught day 4); pod member p3 starts day 4 = eval day: not yet measurable.
+    #   honest h1 (flagged on day 3, a false alarm on the news day), h2, h3; viral v1
+    #   (viral day 2, not flagged), v2 (viral day 4, flagged day 4).
+    truth = [
+        ("c1", "honest", "like_farm", "customer", day(1), None),
+        ("c2", "honest", "like_farm", "customer", day(1), None),
+        ("b1", "bot", "like_farm", "operator", day(1), None),
+        ("b2", "bot", "like_farm", "operator", day(1), None),
+        ("p1", "honest", "engagement_pod", "member", day(3), None),
+        ("p2", "honest", "engagement_pod", "member", day(3), None),
+        ("p3", "honest", "engagement_pod", "member", day(4), None),
+        ("h1", "honest", "none", "none", None, None),
+        ("h2", "honest", "none", "none", None, None),
+        ("h3", "lurker", "none", "none", None, None),
+        ("v1", "viral", "viral", "none", None, day(2)),
+        ("v2", "viral", "viral", "none", None, day(4)),
+    ]
+    flags = [
+        ("c1", day(2), "lockstep"),
+        ("c2", day(4), "lockstep"),
+        ("b1", day(1), "lockstep"),
+        ("p1", day(4), "engagement_pod"),
+        ("h1", day(3), "jump_distinct_engagers"),
+        ("v2", day(4), "jump_distinct_engagers"),
+    ]
+    # active on the news day (day 3): h1, h2, h3, v1 and the gamers c1, p1
+    users = [f"{u}" for u, *_ in truth]
+    feats = [
+        features(u, day(d), active=(d == 3 and u in {"h1", "h2", "h3", "v1", "c1", "p1"}))
+        for u in users
+        for d in range(5)
+    ]
+    con = tables(
+        truth=(GAMING_TRUTH_SCHEMA, truth),
+        truth_days=("date date, news_day boolean", [(day(d), d == 3) for d in range(5)]),
+        gaming_flags=(FLAGS_SCHEMA, flags),
+        user_features=(FEATURES_SCHEMA, feats),
+    )
+    got = {
+        (r["measure"], r["subject"]): (r["hits"], r["total"]) for r in gaming_detection(con, day(4))
+    }
+    assert got == {
+        ("recall", "like_farm"): (1, 2),  # c1 only: c2 was caught on day 4, too late
+        ("operator_recall", "like_farm"): (1, 2),
+        ("recall", "engagement_pod"): (1, 2),  # p1 and p2; p3 starts on the evaluated day
+        # established (organic) accounts ever flagged: c1, c2, p1 (gamers), h1, v2 (not)
+        ("precision", "all rules"): (3, 5),
+        ("precision", "lockstep"): (2, 2),
+        ("precision", "engagement_pod"): (1, 1),
+        ("precision", "jump_distinct_engagers"): (0, 2),
+        ("viral_flagged", "viral honest users"): (1, 2),
+        # honest users active on the news day: h1, h2, h3, v1; h1 flagged
+        ("news_day_flagged", day(3).isoformat()): (1, 4),
+    }
 
 
 def test_evaluate_finds_the_last_day_and_the_truth(

@@ -383,3 +383,21 @@ def test_a_generated_run_publishes_explanations_and_explain_prints_a_card(tmp_pa
     assert result.exit_code == 1
     assert "unknown user 'no-such-user'" in result.output
     assert "2026-01-01 to 2026-01-03" in result.output
+
+
+def test_the_card_shows_engagement_held_out_as_gaming_and_the_would_be_score(warehouse):
+    assert "held out" not in explain_user(warehouse, "u")
+    warehouse.execute("alter table scores add column score_with_held_out double")
+    warehouse.execute("update scores set score_with_held_out = score")
+    warehouse.execute("alter table user_features add column held_out_reactions bigint default 0")
+    warehouse.execute("alter table user_features add column held_out_follows bigint default 0")
+    assert "held out" not in explain_user(warehouse, "u")  # nothing held out: no line
+    warehouse.execute(
+        "update scores set score_with_held_out = 81.5 where user_id = 'u'; "
+        "update user_features set held_out_reactions = 1200, held_out_follows = 3 "
+        "where user_id = 'u'"
+    )
+    assert (
+        "  held out    1,200 reactions and 3 follows from gaming groups in the window; "
+        "counted, the score would be 81.50"
+    ) in explain_user(warehouse, "u")
