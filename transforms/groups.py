@@ -8,11 +8,11 @@ The rules (README, "Gaming"), each one SQL file in ``sql/gaming/``:
 - ``follower_burst`` (CatchSync-style): a burst of follows from fresh single-purpose accounts.
 - ``lockstep`` (CopyCatch-style): like farms, accounts reacting within minutes to the same
   people and to almost nothing else, grouped by the people they share.
-- ``engagement_pod``: the dense core of accounts reacting fast to each other, both ways.
+- ``engagement_pod``: the dense truss of accounts reacting fast to each other, both ways.
 - ``sock_puppets``: a few accounts whose day is almost only about one ordinary account.
 
 Cost: every rule is a scan and a group-by of the day's edges, O(E log E) for E edges; the
-grouping steps (connected components, the pod core) run on the candidate edges only, which
+grouping steps (connected components, the pod truss) run on the candidate edges only, which
 are a small fraction of E, in O(C log C). Nothing reads an earlier day except yesterday's
 user_state (first-seen dates) and yesterday's held-out pairs.
 """
@@ -51,9 +51,9 @@ MIN_FAST_TARGETS = 2
 MIN_FAST_SHARE = 0.7
 MIN_LOCKSTEP_ACTORS = 10
 MIN_GROUP_SHARE = 0.5
-# Pods: in the 3-core of fast reciprocal pairs, groups of 4 or more with half or more of
-# their possible pairs reciprocal.
-POD_CORE = 3
+# Pods: among fast reciprocal pairs, those in 2 or more triangles (the 4-truss), in groups
+# of 4 or more with half or more of their possible pairs reciprocal.
+POD_TRIANGLES = 2
 MIN_POD_SIZE = 4
 MIN_POD_DENSITY = 0.5
 # Sock puppets: 3 or more actions, 90% or more of the account's reactions, on one person;
@@ -146,22 +146,35 @@ def _lockstep(con: duckdb.DuckDBPyConnection) -> None:
 
 def _pods(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create temp table pod_core as {engine.sql('gaming/pod_pairs')}")
-    # The k-core: drop accounts with fewer than POD_CORE reciprocal partners until none is
-    # left; chance pairs of friends fall away, a pod's members keep each other.
+    # The truss: drop pairs that fewer than POD_TRIANGLES other partners share (a triangle
+    # is a third account reciprocal with both) until none is left. A pod's pairs sit in
+    # many triangles; friends, and the busy accounts of a news day, in few, so they neither
+    # form pods nor glue a pod to the crowd.
     while True:
         dropped = con.execute(
             """
-            with degrees as (
-                select user_id, count(*) as partners
-                from (select user_a as user_id from pod_core
-                      union all select user_b from pod_core)
-                group by user_id
+            with both_ways as (
+                select user_a as account, user_b as partner from pod_core
+                union all
+                select user_b, user_a from pod_core
+            ),
+            support as (
+                select pair.user_a, pair.user_b, count(*) as triangles
+                from pod_core as pair
+                join both_ways as of_a on of_a.account = pair.user_a
+                join both_ways as of_b
+                    on of_b.account = pair.user_b and of_b.partner = of_a.partner
+                group by pair.user_a, pair.user_b
             )
             delete from pod_core
-            where user_a in (select user_id from degrees where partners < $core)
-                or user_b in (select user_id from degrees where partners < $core)
+            where not exists (
+                select 1 from support
+                where support.user_a = pod_core.user_a
+                    and support.user_b = pod_core.user_b
+                    and support.triangles >= $triangles
+            )
             """,
-            {"core": POD_CORE},
+            {"triangles": POD_TRIANGLES},
         ).fetchone()
         if not dropped or dropped[0] == 0:
             break

@@ -73,7 +73,7 @@ def test_thresholds_the_hand_numbers_use():
     assert (groups.FAST_RESPONSE_S, groups.FRESH_DAYS) == (900, 7)
     assert (groups.MIN_FAST_TARGETS, groups.MIN_FAST_SHARE) == (2, 0.7)
     assert (groups.MIN_LOCKSTEP_ACTORS, groups.MIN_GROUP_SHARE) == (10, 0.5)
-    assert (groups.POD_CORE, groups.MIN_POD_SIZE, groups.MIN_POD_DENSITY) == (3, 4, 0.5)
+    assert (groups.POD_TRIANGLES, groups.MIN_POD_SIZE, groups.MIN_POD_DENSITY) == (2, 4, 0.5)
     assert (groups.MIN_FOCUSED_ACTIONS, groups.MIN_FOCUS) == (3, 0.9)
     assert (groups.MIN_RING, groups.MIN_RING_SHARE) == (2, 0.3)
     assert (groups.MIN_BURST_FOLLOWS, groups.MIN_BURST_SHARE) == (50, 0.5)
@@ -136,9 +136,9 @@ def test_eleven_fast_fans_of_one_creator_are_not_a_farm(lake):
 
 def test_an_engagement_pod_is_its_dense_core_and_a_pair_of_friends_is_not(lake):
     # P0..P4 post ten minutes apart; every other member likes each post within 2 minutes
-    # and replies within 4: all 10 pairs reciprocal and fast, each member has 4 partners
-    # (>= the 3-core), density 10 / 10 = 1. F1 and F2 like each other's post within a
-    # minute: one reciprocal pair, pruned from the 3-core.
+    # and replies within 4: all 10 pairs reciprocal and fast, each pair in 3 triangles
+    # (>= 2), density 10 / 10 = 1. F1 and F2 like each other's post within a minute: one
+    # reciprocal pair in no triangle, pruned.
     pod = [f"P{i}" for i in range(5)]
     events = []
     for i, author in enumerate(pod):
