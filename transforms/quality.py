@@ -214,11 +214,23 @@ def validate(
         row_keys = suite_json.get("meta", {}).get("row_keys")
         result_format: dict[str, Any] = {"result_format": "SUMMARY"}
         if row_keys:
-            result_format["unexpected_index_column_names"] = row_keys
-        # run() keeps the result in the context's store, where the Data Docs read it.
-        validation = definition.run(
-            batch_parameters={"dataframe": frame}, result_format=result_format, run_id=run_id
+            # COMPLETE lists every failing row by its keys, and Data Docs render that list.
+            result_format = {
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": row_keys,
+            }
+        # Each suite runs as a GX Checkpoint of its one validation definition (a dataframe
+        # asset takes its frame as a batch parameter, so definitions cannot share one run);
+        # the run keeps its result in the context's store, where the Data Docs read it.
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(
+                name=f"{suite_name}_checkpoint",
+                validation_definitions=[definition],
+                result_format=result_format,
+            )
         )
+        checkpoint_result = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=run_id)
+        validation = next(iter(checkpoint_result.run_results.values()))
         for result in validation.results:
             config = result.expectation_config
             details = result.result

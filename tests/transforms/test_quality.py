@@ -295,6 +295,27 @@ def test_validate_renders_data_docs_of_the_suites_it_ran(tmp_path: Path) -> None
     assert list((docs / "validations" / "scores").rglob("*.html"))
 
 
+def test_the_jump_checkpoint_names_the_users_judged_gaming_in_its_data_docs(tmp_path: Path):
+    jumps = pd.DataFrame(
+        {
+            "user_id": ["bought", "spike", "farmed"],
+            "rule": ["jump_new_followers", "jump_distinct_engagers", "jump_weighted_reactions"],
+            "verdict": ["gaming", "virality", "gaming"],
+            "suspicious_share": [0.97, 0.02, 0.81],
+        }
+    )
+    docs = tmp_path / "docs"
+    results = validate({"gaming_jumps": jumps}, data_docs=docs, run_name="2026-01-20")
+    (verdict,) = [r for r in results if r.column == "verdict" and not r.success]
+    assert not verdict.critical
+    assert verdict.observed["unexpected_count"] == 2
+    flagged = {(e["user_id"], e["rule"]) for e in verdict.observed["examples"]}
+    assert flagged == {("bought", "jump_new_followers"), ("farmed", "jump_weighted_reactions")}
+    assert all(r.success for r in results if r.column != "verdict")
+    page = next((docs / "validations" / "gaming_jumps").rglob("*.html")).read_text()
+    assert "bought" in page and "farmed" in page and "spike" not in page
+
+
 # One small network run end to end, shared by the Data Docs tests.
 DOCS_START = date(2026, 1, 1)
 DOCS_END = date(2026, 1, 3)
