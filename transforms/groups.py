@@ -51,6 +51,8 @@ MIN_FAST_TARGETS = 2
 MIN_FAST_SHARE = 0.7
 MIN_LOCKSTEP_ACTORS = 10
 MIN_GROUP_SHARE = 0.5
+# ...and an account stays in its lockstep group when it hit half or more of its people.
+MIN_TARGET_COVERAGE = 0.5
 # Pods: among fast reciprocal pairs, those in 2 or more triangles (the 4-truss), in groups
 # of 4 or more with half or more of their possible pairs reciprocal.
 POD_TRIANGLES = 2
@@ -93,6 +95,7 @@ def detect_gaming_groups(data_root: Path, day: date) -> Path:
             min_fast_share=MIN_FAST_SHARE,
             min_lockstep_actors=MIN_LOCKSTEP_ACTORS,
             min_group_share=MIN_GROUP_SHARE,
+            min_target_coverage=MIN_TARGET_COVERAGE,
             min_pod_size=MIN_POD_SIZE,
             min_pod_density=MIN_POD_DENSITY,
             min_focused_actions=MIN_FOCUSED_ACTIONS,

@@ -1,8 +1,9 @@
 -- Like farms: the lockstep candidate edges joined into groups (connected components over
--- shared targets). A group needs min_lockstep_actors accounts; each edge keeps its group's
--- evidence sentence.
+-- shared targets). An account stays in its group when it reacted fast to at least
+-- min_target_coverage of the group's people; a group needs min_lockstep_actors accounts;
+-- each edge keeps its group's evidence sentence.
 -- Input views: lockstep_candidates (lockstep_edges.sql), components (node, component),
--- actors. Variable: min_lockstep_actors, fresh_days.
+-- actors. Variables: min_lockstep_actors, min_target_coverage, fresh_days.
 with
 
 lockstep_candidates as (
@@ -17,10 +18,36 @@ actors as (
     select * from actors
 ),
 
-grouped as (
+components_of_edges as (
     select lockstep_candidates.*, components.component
     from lockstep_candidates
     join components on components.node = lockstep_candidates.actor_id
+),
+
+component_targets as (
+    select component, count(distinct target_user_id) as targets
+    from components_of_edges
+    group by component
+),
+
+-- A farm's accounts hit most of the people it serves; an ordinary account that happened
+-- to react fast to two of them covers a small part, and stays out.
+coverage as (
+    select
+        components_of_edges.actor_id,
+        components_of_edges.component,
+        count(distinct components_of_edges.target_user_id) / any_value(component_targets.targets)
+            as covered
+    from components_of_edges
+    join component_targets using (component)
+    group by components_of_edges.actor_id, components_of_edges.component
+),
+
+grouped as (
+    select components_of_edges.*
+    from components_of_edges
+    join coverage using (actor_id, component)
+    where coverage.covered >= getvariable('min_target_coverage')
 ),
 
 groups as (

@@ -1,6 +1,7 @@
--- Engagement pods: the dense core of fast reciprocal pairs, grouped (connected components),
--- kept when the group is big and dense enough; every fast reaction between two members is
--- the group's engagement, both ways.
+-- Engagement pods: the dense truss of fast reciprocal pairs, grouped (connected components),
+-- kept when the group is big and dense enough. An account that did not post today still
+-- serves its pod: one that reacted fast to min_pod_size - 1 or more of a pod's members joins
+-- it. Every fast reaction between two members is the pod's engagement, both ways.
 -- Input views: pod_core (user_a, user_b, actions), components (node, component), edges.
 -- Variables: min_pod_size, min_pod_density, fast_response_s.
 with
@@ -17,56 +18,79 @@ edges as (
     select * from edges
 ),
 
+fast_edges as (
+    select * from edges
+    where action <> 'follow' and response_s between 0 and getvariable('fast_response_s')
+),
+
 pairs as (
     select pod_core.*, components.component
     from pod_core
     join components on components.node = pod_core.user_a
 ),
 
-members as (
-    select node as user_id, component
+sizes as (
+    select component, count(*) as size
     from components
-),
-
-pods as (
-    select
-        pairs.component,
-        (select count(*) from members where members.component = pairs.component) as size,
-        count(*) as reciprocal_pairs
-    from pairs
-    group by pairs.component
+    group by component
 ),
 
 dense_pods as (
-    select *, reciprocal_pairs / (size * (size - 1) / 2.0) as density
-    from pods
-    where size >= getvariable('min_pod_size')
-        and reciprocal_pairs >= getvariable('min_pod_density') * size * (size - 1) / 2.0
+    select
+        sizes.component,
+        sizes.size,
+        count(*) as reciprocal_pairs,
+        count(*) / (sizes.size * (sizes.size - 1) / 2.0) as density
+    from pairs
+    join sizes using (component)
+    group by sizes.component, sizes.size
+    having sizes.size >= getvariable('min_pod_size')
+        and count(*) >= getvariable('min_pod_density') * sizes.size * (sizes.size - 1) / 2.0
+),
+
+core_members as (
+    select components.node as user_id, components.component
+    from components
+    semi join dense_pods using (component)
+),
+
+attached as (
+    select fast_edges.actor_id as user_id, core_members.component
+    from fast_edges
+    join core_members on core_members.user_id = fast_edges.target_user_id
+    anti join core_members as already on already.user_id = fast_edges.actor_id
+    group by fast_edges.actor_id, core_members.component
+    having count(distinct fast_edges.target_user_id) >= getvariable('min_pod_size') - 1
+),
+
+members as (
+    select user_id, component from core_members
+    union
+    select user_id, component from attached
 ),
 
 inside as (
     select
         giver.component,
-        edges.actor_id,
-        edges.target_user_id,
+        fast_edges.actor_id,
+        fast_edges.target_user_id,
         count(*) as actions,
-        median(edges.response_s) as median_response_s
-    from edges
-    join members as giver on giver.user_id = edges.actor_id
+        median(fast_edges.response_s) as median_response_s
+    from fast_edges
+    join members as giver on giver.user_id = fast_edges.actor_id
     join members as receiver
-        on receiver.user_id = edges.target_user_id and receiver.component = giver.component
-    where edges.action <> 'follow'
-        and edges.response_s between 0 and getvariable('fast_response_s')
-    group by giver.component, edges.actor_id, edges.target_user_id
+        on receiver.user_id = fast_edges.target_user_id and receiver.component = giver.component
+    group by giver.component, fast_edges.actor_id, fast_edges.target_user_id
 ),
 
 evidence as (
     select
-        component,
-        sum(actions) as actions,
-        median(median_response_s) as median_response_s
+        inside.component,
+        sum(inside.actions) as actions,
+        median(inside.median_response_s) as median_response_s,
+        (select count(*) from members where members.component = inside.component) as accounts
     from inside
-    group by component
+    group by inside.component
 ),
 
 final as (
@@ -78,11 +102,11 @@ final as (
         inside.actions,
         format(
             '{} accounts reacted to each other''s posts {:,} times today, a median {:,.0f} '
-            || 'seconds after each post; {} of the {} possible pairs did so both ways '
-            || '(density {:.2f})',
-            dense_pods.size, evidence.actions, evidence.median_response_s,
+            || 'seconds after each post; at the core, {} of the {} possible pairs of {} '
+            || 'accounts did so both ways (density {:.2f})',
+            evidence.accounts, evidence.actions, evidence.median_response_s,
             dense_pods.reciprocal_pairs, dense_pods.size * (dense_pods.size - 1) // 2,
-            dense_pods.density
+            dense_pods.size, dense_pods.density
         ) as group_evidence
     from dense_pods
     join inside using (component)

@@ -124,6 +124,27 @@ def test_a_like_farm_is_one_lockstep_group_of_bots_serving_its_customers(lake):
     assert held_out(lake) == sorted((bot, c) for bot in bots for c in ("C1", "C2"))
 
 
+def test_an_account_that_covers_few_of_a_farms_customers_stays_out_of_it(lake):
+    # Twelve fresh bots like the one post of each of five customers within a minute. L, an
+    # established account, likes two of those posts fast too (fast to 2 people, 100% fast:
+    # a lockstep candidate) but covers 2 of the farm's 5 people, under half.
+    customers = [f"C{i}" for i in range(5)]
+    events = [post(c, 1, 10 * HOUR + 600 * i) for i, c in enumerate(customers)]
+    bots = [f"b{i:02d}" for i in range(12)]
+    for i, c in enumerate(customers):
+        events += [react(bot, "like", c, 1, 10 * HOUR + 600 * i + 40) for bot in bots]
+    events += [
+        react("L", "like", c, 1, 10 * HOUR + 600 * i + 50) for i, c in enumerate(customers[:2])
+    ]
+    (group,) = detect(lake, events, established=("L",))
+    assert (group["rule"], group["members"], group["beneficiaries"]) == (
+        "lockstep",
+        bots,
+        customers,
+    )
+    assert "L" not in {f["user_id"] for f in flags(lake)}
+
+
 def test_eleven_fast_fans_of_one_creator_are_not_a_farm(lake):
     # Fans who like two of a creator's posts within minutes react fast to one person only:
     # a crowd, not lockstep.
@@ -150,18 +171,23 @@ def test_an_engagement_pod_is_its_dense_core_and_a_pair_of_friends_is_not(lake):
                 events.append(react(member, "reply", author, 1, at + 240))
     for me, friend in (("F1", "F2"), ("F2", "F1")):
         events += [post(me, 1, 8 * HOUR), react(me, "like", friend, 1, 8 * HOUR + 60)]
-    (group,) = detect(lake, events, established=(*pod, "F1", "F2"))
-    assert (group["rule"], group["size"], group["actions"]) == ("engagement_pod", 5, 40)
-    assert group["members"] == pod == group["beneficiaries"]
+    # P5, a member who did not post today, likes four of the five posts within a minute:
+    # fast to 4 (>= 4 - 1) of the core, it joins the pod.
+    events += [react("P5", "like", p, 1, 10 * HOUR + 600 * i + 60) for i, p in enumerate(pod[:4])]
+    (group,) = detect(lake, events, established=(*pod, "F1", "F2", "P5"))
+    assert (group["rule"], group["size"], group["actions"]) == ("engagement_pod", 6, 44)
+    assert group["members"] == [*pod, "P5"]
+    assert group["beneficiaries"] == pod
     assert group["evidence"].startswith(
-        "5 accounts reacted to each other's posts 40 times today, a median 180 seconds after "
-        "each post; 10 of the 10 possible pairs did so both ways (density 1.00)"
+        "6 accounts reacted to each other's posts 44 times today, a median 180 seconds after "
+        "each post; at the core, 10 of the 10 possible pairs of 5 accounts did so both ways "
+        "(density 1.00)"
     )
     got = flags(lake)
     assert [(f["user_id"], f["rule"], f["role"]) for f in got] == [
-        (member, "engagement_pod", "member") for member in pod
+        (member, "engagement_pod", "member") for member in [*pod, "P5"]
     ]
-    assert len(held_out(lake)) == 20  # every ordered pair of members
+    assert len(held_out(lake)) == 24  # every ordered pair of posting members, and P5's 4
 
 
 def test_a_sock_puppet_ring_is_flagged_but_a_creators_superfans_are_not(lake):
