@@ -54,10 +54,14 @@ MIN_GROUP_SHARE = 0.5
 # ...and an account stays in its lockstep group when it hit half or more of its people.
 MIN_TARGET_COVERAGE = 0.5
 # Pods: among fast reciprocal pairs, those in 2 or more triangles (the 4-truss), in groups
-# of 4 or more with half or more of their possible pairs reciprocal.
+# of 5 or more (a news day makes a few honest foursomes) with half or more of their
+# possible pairs reciprocal.
 POD_TRIANGLES = 2
-MIN_POD_SIZE = 4
+MIN_POD_SIZE = 5
 MIN_POD_DENSITY = 0.5
+# An account that did not post joins a pod when it reacted fast to MIN_POD_SIZE - 1 or more
+# members and those reactions are half or more of its day.
+MIN_POD_SHARE = 0.5
 # Sock puppets: 3 or more actions, 90% or more of the account's reactions, on one person;
 # 2 or more such accounts making 30% or more of that person's reactions.
 MIN_FOCUSED_ACTIONS = 3
@@ -98,6 +102,7 @@ def detect_gaming_groups(data_root: Path, day: date) -> Path:
             min_target_coverage=MIN_TARGET_COVERAGE,
             min_pod_size=MIN_POD_SIZE,
             min_pod_density=MIN_POD_DENSITY,
+            min_pod_share=MIN_POD_SHARE,
             min_focused_actions=MIN_FOCUSED_ACTIONS,
             min_focus=MIN_FOCUS,
             min_ring=MIN_RING,

@@ -1,9 +1,10 @@
 -- Engagement pods: the dense truss of fast reciprocal pairs, grouped (connected components),
 -- kept when the group is big and dense enough. An account that did not post today still
--- serves its pod: one that reacted fast to min_pod_size - 1 or more of a pod's members joins
--- it. Every fast reaction between two members is the pod's engagement, both ways.
+-- serves its pod: one that reacted fast to min_pod_size - 1 or more of a pod's members, with
+-- those reactions making min_pod_share or more of all it gave, joins it (a follower of a
+-- few members gives them a small part of its day). Every fast reaction between two members is the pod's engagement, both ways.
 -- Input views: pod_core (user_a, user_b, actions), components (node, component), edges.
--- Variables: min_pod_size, min_pod_density, fast_response_s.
+-- Variables: min_pod_size, min_pod_density, min_pod_share, fast_response_s.
 with
 
 pod_core as (
@@ -54,13 +55,22 @@ core_members as (
     semi join dense_pods using (component)
 ),
 
+reactions_given as (
+    select actor_id, count(*) as reactions
+    from edges
+    where action <> 'follow'
+    group by actor_id
+),
+
 attached as (
     select fast_edges.actor_id as user_id, core_members.component
     from fast_edges
     join core_members on core_members.user_id = fast_edges.target_user_id
+    join reactions_given using (actor_id)
     anti join core_members as already on already.user_id = fast_edges.actor_id
     group by fast_edges.actor_id, core_members.component
     having count(distinct fast_edges.target_user_id) >= getvariable('min_pod_size') - 1
+        and count(*) >= getvariable('min_pod_share') * any_value(reactions_given.reactions)
 ),
 
 members as (

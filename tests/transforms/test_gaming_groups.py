@@ -73,7 +73,8 @@ def test_thresholds_the_hand_numbers_use():
     assert (groups.FAST_RESPONSE_S, groups.FRESH_DAYS) == (900, 7)
     assert (groups.MIN_FAST_TARGETS, groups.MIN_FAST_SHARE) == (2, 0.7)
     assert (groups.MIN_LOCKSTEP_ACTORS, groups.MIN_GROUP_SHARE) == (10, 0.5)
-    assert (groups.POD_TRIANGLES, groups.MIN_POD_SIZE, groups.MIN_POD_DENSITY) == (2, 4, 0.5)
+    assert (groups.POD_TRIANGLES, groups.MIN_POD_SIZE, groups.MIN_POD_DENSITY) == (2, 5, 0.5)
+    assert groups.MIN_POD_SHARE == 0.5
     assert (groups.MIN_FOCUSED_ACTIONS, groups.MIN_FOCUS) == (3, 0.9)
     assert (groups.MIN_RING, groups.MIN_RING_SHARE) == (2, 0.3)
     assert (groups.MIN_BURST_FOLLOWS, groups.MIN_BURST_SHARE) == (50, 0.5)
@@ -172,7 +173,7 @@ def test_an_engagement_pod_is_its_dense_core_and_a_pair_of_friends_is_not(lake):
     for me, friend in (("F1", "F2"), ("F2", "F1")):
         events += [post(me, 1, 8 * HOUR), react(me, "like", friend, 1, 8 * HOUR + 60)]
     # P5, a member who did not post today, likes four of the five posts within a minute:
-    # fast to 4 (>= 4 - 1) of the core, it joins the pod.
+    # fast to 4 (>= 5 - 1) of the core, all of its day, it joins the pod.
     events += [react("P5", "like", p, 1, 10 * HOUR + 600 * i + 60) for i, p in enumerate(pod[:4])]
     (group,) = detect(lake, events, established=(*pod, "F1", "F2", "P5"))
     assert (group["rule"], group["size"], group["actions"]) == ("engagement_pod", 6, 44)
