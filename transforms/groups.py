@@ -44,9 +44,9 @@ FRESH_DAYS = 7
 MIN_BURST_FOLLOWS = 50
 MIN_BURST_SHARE = 0.5
 MAX_BURST_SPAN_HOURS = 6.0
-# Lockstep: an account that reacted fast to 2 or more people, fast reactions making 70% or
-# more of its reactions; a person who got 10 or more such accounts, making half or more of
-# their reactions.
+# Lockstep: an account that reacted fast to 2 or more people (or, if fresh, to 2 or more
+# posts), fast reactions making 70% or more of its reactions; a person who got 10 or more
+# such accounts, making half or more of their reactions.
 MIN_FAST_TARGETS = 2
 MIN_FAST_SHARE = 0.7
 MIN_LOCKSTEP_ACTORS = 10
@@ -59,6 +59,8 @@ MIN_TARGET_COVERAGE = 0.5
 POD_TRIANGLES = 2
 MIN_POD_SIZE = 5
 MIN_POD_DENSITY = 0.5
+# ...and whose members answered half or more of each other's posts within minutes.
+MIN_POD_COVERAGE = 0.5
 # An account that did not post joins a pod when it reacted fast to MIN_POD_SIZE - 1 or more
 # members and those reactions are half or more of its day.
 MIN_POD_SHARE = 0.5
@@ -103,6 +105,7 @@ def detect_gaming_groups(data_root: Path, day: date) -> Path:
             min_pod_size=MIN_POD_SIZE,
             min_pod_density=MIN_POD_DENSITY,
             min_pod_share=MIN_POD_SHARE,
+            min_pod_coverage=MIN_POD_COVERAGE,
             min_focused_actions=MIN_FOCUSED_ACTIONS,
             min_focus=MIN_FOCUS,
             min_ring=MIN_RING,

@@ -19,8 +19,13 @@ actors as (
 lockstep_actors as (
     select actor_id
     from actors
-    where fast_targets >= getvariable('min_fast_targets')
-        and fast_reactions >= getvariable('min_fast_share') * reactions
+    where fast_reactions >= getvariable('min_fast_share') * reactions
+        and (
+            fast_targets >= getvariable('min_fast_targets')
+            -- a fresh account hitting several posts of one person: a new farm serving one
+            -- customer (a crowd around one account is made of established accounts)
+            or (fresh and fast_posts >= getvariable('min_fast_targets'))
+        )
 ),
 
 fast_edges as (

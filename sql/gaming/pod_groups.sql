@@ -1,10 +1,11 @@
 -- Engagement pods: the dense truss of fast reciprocal pairs, grouped (connected components),
--- kept when the group is big and dense enough. An account that did not post today still
+-- kept when the group is big and dense enough and answers most of its members' posts fast. An account that did not post today still
 -- serves its pod: one that reacted fast to min_pod_size - 1 or more of a pod's members, with
 -- those reactions making min_pod_share or more of all it gave, joins it (a follower of a
 -- few members gives them a small part of its day). Every fast reaction between two members is the pod's engagement, both ways.
 -- Input views: pod_core (user_a, user_b, actions), components (node, component), edges.
--- Variables: min_pod_size, min_pod_density, min_pod_share, fast_response_s.
+-- Variables: min_pod_size, min_pod_density, min_pod_coverage, min_pod_share,
+-- fast_response_s.
 with
 
 pod_core as (
@@ -36,7 +37,7 @@ sizes as (
     group by component
 ),
 
-dense_pods as (
+dense as (
     select
         sizes.component,
         sizes.size,
@@ -49,9 +50,56 @@ dense_pods as (
         and count(*) >= getvariable('min_pod_density') * sizes.size * (sizes.size - 1) / 2.0
 ),
 
-core_members as (
+candidates as (
     select components.node as user_id, components.component
     from components
+    semi join dense using (component)
+),
+
+-- The members' posts of today that anyone reacted to, and how many of the possible
+-- (member, another member's post) pairs got a fast reaction: a pod answers nearly every
+-- post of every member; friends, even a tight circle on a news day, answer some.
+member_posts as (
+    select candidates.component, edges.target_user_id, count(distinct edges.target_post_id) as posts
+    from edges
+    join candidates on candidates.user_id = edges.target_user_id
+    -- posts made today: a response time exists only for them
+    where edges.target_post_id is not null and edges.response_s is not null
+    group by candidates.component, edges.target_user_id
+),
+
+answered as (
+    select
+        giver.component,
+        count(distinct fast_edges.actor_id || chr(31) || fast_edges.target_post_id) as answered
+    from fast_edges
+    join candidates as giver on giver.user_id = fast_edges.actor_id
+    join candidates as receiver
+        on receiver.user_id = fast_edges.target_user_id and receiver.component = giver.component
+    where fast_edges.target_post_id is not null
+    group by giver.component
+),
+
+posts_per_pod as (
+    select component, sum(posts) as posts
+    from member_posts
+    group by component
+),
+
+dense_pods as (
+    select
+        dense.*,
+        answered.answered / (posts_per_pod.posts * (dense.size - 1)) as coverage
+    from dense
+    join posts_per_pod using (component)
+    join answered using (component)
+    where answered.answered
+        >= getvariable('min_pod_coverage') * posts_per_pod.posts * (dense.size - 1)
+),
+
+core_members as (
+    select candidates.*
+    from candidates
     semi join dense_pods using (component)
 ),
 
@@ -113,10 +161,11 @@ final as (
         format(
             '{} accounts reacted to each other''s posts {:,} times today, a median {:,.0f} '
             || 'seconds after each post; at the core, {} of the {} possible pairs of {} '
-            || 'accounts did so both ways (density {:.2f})',
+            || 'accounts did so both ways (density {:.2f}) and they answered {:.0f}% of each '
+            || 'other''s posts within minutes',
             evidence.accounts, evidence.actions, evidence.median_response_s,
             dense_pods.reciprocal_pairs, dense_pods.size * (dense_pods.size - 1) // 2,
-            dense_pods.size, dense_pods.density
+            dense_pods.size, dense_pods.density, 100 * dense_pods.coverage
         ) as group_evidence
     from dense_pods
     join inside using (component)

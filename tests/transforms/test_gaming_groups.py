@@ -74,7 +74,7 @@ def test_thresholds_the_hand_numbers_use():
     assert (groups.MIN_FAST_TARGETS, groups.MIN_FAST_SHARE) == (2, 0.7)
     assert (groups.MIN_LOCKSTEP_ACTORS, groups.MIN_GROUP_SHARE) == (10, 0.5)
     assert (groups.POD_TRIANGLES, groups.MIN_POD_SIZE, groups.MIN_POD_DENSITY) == (2, 5, 0.5)
-    assert groups.MIN_POD_SHARE == 0.5
+    assert (groups.MIN_POD_SHARE, groups.MIN_POD_COVERAGE) == (0.5, 0.5)
     assert (groups.MIN_FOCUSED_ACTIONS, groups.MIN_FOCUS) == (3, 0.9)
     assert (groups.MIN_RING, groups.MIN_RING_SHARE) == (2, 0.3)
     assert (groups.MIN_BURST_FOLLOWS, groups.MIN_BURST_SHARE) == (50, 0.5)
@@ -146,6 +146,18 @@ def test_an_account_that_covers_few_of_a_farms_customers_stays_out_of_it(lake):
     assert "L" not in {f["user_id"] for f in flags(lake)}
 
 
+def test_a_new_farm_serving_one_customer_is_lockstep(lake):
+    # Twelve fresh bots like both posts of one customer within a minute: fast to one
+    # person, but fresh and fast on 2 posts. Established fans doing the same are a crowd
+    # (the next test).
+    events = [post("C", n, at) for n, at in ((1, 10 * HOUR), (2, 15 * HOUR))]
+    bots = [f"b{i:02d}" for i in range(12)]
+    for n, at in ((1, 10 * HOUR), (2, 15 * HOUR)):
+        events += [react(bot, "like", "C", n, at + 40) for bot in bots]
+    (group,) = detect(lake, events)
+    assert (group["rule"], group["members"], group["beneficiaries"]) == ("lockstep", bots, ["C"])
+
+
 def test_eleven_fast_fans_of_one_creator_are_not_a_farm(lake):
     # Fans who like two of a creator's posts within minutes react fast to one person only:
     # a crowd, not lockstep.
@@ -182,7 +194,7 @@ def test_an_engagement_pod_is_its_dense_core_and_a_pair_of_friends_is_not(lake):
     assert group["evidence"].startswith(
         "6 accounts reacted to each other's posts 44 times today, a median 180 seconds after "
         "each post; at the core, 10 of the 10 possible pairs of 5 accounts did so both ways "
-        "(density 1.00)"
+        "(density 1.00) and they answered 100% of each other's posts within minutes"
     )
     got = flags(lake)
     assert [(f["user_id"], f["rule"], f["role"]) for f in got] == [
