@@ -44,11 +44,12 @@ FRESH_DAYS = 7
 MIN_BURST_FOLLOWS = 50
 MIN_BURST_SHARE = 0.5
 MAX_BURST_SPAN_HOURS = 6.0
-# Lockstep: an account that reacted fast to 2 or more people (or, if fresh, to 2 or more
-# posts), fast reactions making 70% or more of its reactions; a person who got 10 or more
-# such accounts, making half or more of their reactions.
+# Lockstep: an account that reacted fast to 2 or more people, fast reactions making 70% or
+# more of its reactions, or a fresh account whose reactions are half or more fast; a person
+# who got 10 or more such accounts, making half or more of their reactions.
 MIN_FAST_TARGETS = 2
 MIN_FAST_SHARE = 0.7
+MIN_FRESH_FAST_SHARE = 0.5
 MIN_LOCKSTEP_ACTORS = 10
 MIN_GROUP_SHARE = 0.5
 # ...and an account stays in its lockstep group when it hit half or more of its people.
@@ -64,11 +65,13 @@ MIN_POD_COVERAGE = 0.5
 # An account that did not post joins a pod when it reacted fast to MIN_POD_SIZE - 1 or more
 # members and those reactions are half or more of its day.
 MIN_POD_SHARE = 0.5
-# Sock puppets: 3 or more actions, 90% or more of the account's reactions, on one person;
-# 2 or more such accounts making 30% or more of that person's reactions.
-MIN_FOCUSED_ACTIONS = 3
-MIN_FOCUS = 0.9
+# Sock puppets: 2 or more actions, a reply or mention among them, 80% or more of the
+# account's reactions, on one person; 2 to 10 such accounts making 30% or more of that
+# person's reactions.
+MIN_FOCUSED_ACTIONS = 2
+MIN_FOCUS = 0.8
 MIN_RING = 2
+MAX_RING = 10
 MIN_RING_SHARE = 0.3
 
 GROUP_EDGES_SCHEMA = (
@@ -99,6 +102,7 @@ def detect_gaming_groups(data_root: Path, day: date) -> Path:
             max_burst_span_hours=MAX_BURST_SPAN_HOURS,
             min_fast_targets=MIN_FAST_TARGETS,
             min_fast_share=MIN_FAST_SHARE,
+            min_fresh_fast_share=MIN_FRESH_FAST_SHARE,
             min_lockstep_actors=MIN_LOCKSTEP_ACTORS,
             min_group_share=MIN_GROUP_SHARE,
             min_target_coverage=MIN_TARGET_COVERAGE,
@@ -109,6 +113,7 @@ def detect_gaming_groups(data_root: Path, day: date) -> Path:
             min_focused_actions=MIN_FOCUSED_ACTIONS,
             min_focus=MIN_FOCUS,
             min_ring=MIN_RING,
+            max_ring=MAX_RING,
             min_ring_share=MIN_RING_SHARE,
             window_days_max=WINDOW_DAYS,
         )

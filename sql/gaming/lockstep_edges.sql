@@ -5,6 +5,7 @@
 -- them and for whom such reactions are at least min_group_share of the day's reactions.
 -- transforms/gaming.py joins the edges into groups (connected components).
 -- Input views: edges, actors. Variables: fast_response_s, min_fast_targets,
+-- min_fresh_fast_share,
 -- min_fast_share, min_lockstep_actors, min_group_share.
 with
 
@@ -19,13 +20,14 @@ actors as (
 lockstep_actors as (
     select actor_id
     from actors
-    where fast_reactions >= getvariable('min_fast_share') * reactions
-        and (
+    where (
             fast_targets >= getvariable('min_fast_targets')
-            -- a fresh account hitting several posts of one person: a new farm serving one
-            -- customer (a crowd around one account is made of established accounts)
-            or (fresh and fast_posts >= getvariable('min_fast_targets'))
+            and fast_reactions >= getvariable('min_fast_share') * reactions
         )
+        -- A fresh account whose day is mostly fast reactions: a new farm serving one
+        -- customer looks like this, and a crowd around one account (a viral post, the
+        -- news) is made of established accounts.
+        or (fresh and fast_reactions > 0 and fast_reactions >= getvariable('min_fresh_fast_share') * reactions)
 ),
 
 fast_edges as (

@@ -73,10 +73,11 @@ final as (
         grouped.actions,
         format(
             '{:,} accounts ({:,} first seen in the last {} days) reacted {:,} times to the '
-            || 'same-day posts of {:,} people, a median {:,.0f} seconds after each post, and '
-            || 'to almost nothing else',
+            || 'same-day posts of {}, a median {:,.0f} seconds after each post, and to almost '
+            || 'nothing else',
             groups.accounts, groups.fresh_accounts, getvariable('fresh_days'), groups.actions,
-            groups.targets, groups.median_response_s
+            case when groups.targets = 1 then '1 person' else format('{:,} people', groups.targets) end,
+            groups.median_response_s
         ) as group_evidence
     from grouped
     join groups using (component)

@@ -1,9 +1,11 @@
--- Sock puppets: two or more accounts whose day is almost only about one person, that
--- reshare, reply to or mention them (not just like), that nobody reacts to in turn, and that
--- together make a large share of that person's reactions. A fan base has many fans each
--- a small share; a puppet ring is a few accounts carrying one ordinary account.
+-- Sock puppets: a few accounts (min_ring to max_ring) whose day is almost only about one
+-- person, that talk to or about them (a reply or a mention, not just likes and reshares),
+-- that nobody reacts to in turn, and that together make a large share of that person's
+-- reactions. A fan base has many fans each a small share, and a crowd around a viral post
+-- likes and reshares it; a puppet ring is a few accounts carrying one ordinary account.
 -- Output: one row a (puppet, owner) edge of each ring, with the group's evidence.
--- Input view: edges. Variables: min_focused_actions, min_focus, min_ring, min_ring_share.
+-- Input view: edges. Variables: min_focused_actions, min_focus, min_ring, max_ring,
+-- min_ring_share.
 with
 
 edges as (
@@ -20,7 +22,7 @@ per_pair as (
         actor_id,
         target_user_id,
         count(*) as actions,
-        count(*) filter (where action in ('share', 'reply', 'mention')) as amplifying
+        count(*) filter (where action in ('reply', 'mention')) as talking
     from reactions
     group by actor_id, target_user_id
 ),
@@ -44,7 +46,7 @@ focused as (
     left join received on received.target_user_id = per_pair.actor_id
     where per_pair.actions >= getvariable('min_focused_actions')
         and per_pair.actions >= getvariable('min_focus') * given.reactions_given
-        and per_pair.amplifying > 0
+        and per_pair.talking > 0
         and coalesce(received.reactions_received, 0) <= 1
 ),
 
@@ -57,7 +59,7 @@ rings as (
     from focused
     join received using (target_user_id)
     group by focused.target_user_id
-    having count(*) >= getvariable('min_ring')
+    having count(*) between getvariable('min_ring') and getvariable('max_ring')
         and sum(focused.actions) >= getvariable('min_ring_share') * any_value(received.reactions_received)
 ),
 
