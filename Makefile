@@ -17,11 +17,13 @@ USERS ?= 20000
 DAYS ?= 30
 START ?= 2026-01-01
 SEED ?= 7
+AIRFLOW_PORT ?= 8080
 
-.PHONY: help setup run sample nights summary test test-fast lint format clean
+.PHONY: help setup run airflow sample nights summary test test-fast lint format clean
 
 help:
 	@echo "make run    set up, generate a sample ($(USERS) users, $(DAYS) days) and run clout_nightly through Airflow"
+	@echo "make airflow   run Airflow's UI, scheduler, dag-processor and triggerer on localhost:$(AIRFLOW_PORT) until Ctrl-C"
 	@echo "make test   run every test (lint included)"
 	@echo "make test-fast   the fast tests only"
 	@echo "make clean  remove generated data, Airflow's embedded database and caches"
@@ -42,6 +44,10 @@ sample: setup
 
 nights: setup
 	$(BIN)/python scripts/airflow_replay.py --data-root $(DATA_ROOT) --start $(START) --days $(DAYS)
+
+# The same AIRFLOW_HOME as `make run`, so its nights show in the UI.
+airflow: setup
+	$(BIN)/clout airflow --data-root $(DATA_ROOT) --airflow-home $(CURDIR)/.airflow --port $(AIRFLOW_PORT)
 
 summary: setup
 	@$(BIN)/clout summary --data-root $(DATA_ROOT)

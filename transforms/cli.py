@@ -192,6 +192,30 @@ def explain(
     typer.echo(card)
 
 
+@app.command()
+def airflow(
+    data_root: DataRoot = DEFAULT_DATA_ROOT,
+    home: Annotated[
+        Path,
+        typer.Option(
+            "--airflow-home",
+            help="AIRFLOW_HOME: its SQLite database, logs and password (env AIRFLOW_HOME).",
+            envvar="AIRFLOW_HOME",
+        ),
+    ] = Path(".airflow"),
+    port: Annotated[int, typer.Option(help="Port of the api-server (the UI and REST API).")] = 8080,
+) -> None:
+    """Run Airflow locally (api-server, scheduler, dag-processor, triggerer) until Ctrl-C."""
+    from transforms.airflow_stack import AirflowStackError, serve
+
+    _setup_logging()
+    try:
+        serve(home.resolve(), data_root, port)
+    except AirflowStackError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+
+
 # `import` is a Python keyword, hence a sub-app: `clout import higgs ...` leaves room for
 # other real data sets beside it.
 import_app = typer.Typer(

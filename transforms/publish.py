@@ -11,6 +11,7 @@ the next one to open it sees the new day, and nobody blocks the night.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -18,6 +19,8 @@ import shutil
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import cache
 from importlib import metadata
@@ -71,6 +74,26 @@ def publish(data_root: Path, day: date, started_at: datetime | None = None) -> P
     began = time.monotonic()
     started_at = started_at or datetime.now(UTC)
     token = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    # One publish at a time: the manifest is read, extended and written back, and two
+    # nights doing that at once would each drop the other's day.
+    with _publish_lock(layout):
+        return _publish_locked(layout, day, started_at, token, began)
+
+
+@contextmanager
+def _publish_lock(layout: Layout) -> Iterator[None]:
+    layout.published.mkdir(parents=True, exist_ok=True)
+    with open(layout.published / ".publish.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _publish_locked(
+    layout: Layout, day: date, started_at: datetime, token: str, began: float
+) -> Path:
     manifest = read_manifest(layout)
     for table in DAILY_TABLES:
         source = getattr(layout, table)(day)  # Layout names each output after its table

@@ -29,8 +29,9 @@ class Readiness:
 
 
 def night_can_start(data_root: Path, day: date, waited: timedelta = timedelta(0)) -> Readiness:
-    """Day D needs dump D complete (``_SUCCESS``) and, unless it is the first day ever
-    published, day D-1 published: D's state is built on D-1's. After ``WAIT_LIMIT`` of
+    """Day D needs dump D complete (``_SUCCESS``) and day D-1 published, D's state being
+    built on D-1's, unless D-1 has no dump and nothing before D is published (the first
+    day). After ``WAIT_LIMIT`` of
     waiting, the answer is to give up."""
     readiness = _readiness(data_root, day)
     if not readiness.ready and waited >= WAIT_LIMIT:
@@ -49,6 +50,14 @@ def _readiness(data_root: Path, day: date) -> Readiness:
     yesterday = day - timedelta(days=1)
     published = published_dates(data_root)
     earlier = [d for d in published if d < day]
+    if yesterday not in published and layout.landing(yesterday).exists():
+        # A backfill into an empty lake starts every night at once: only the night with
+        # no dump before it may go first.
+        return Readiness(
+            False,
+            f"night {yesterday} to be published first: its dump {layout.landing(yesterday)} "
+            "exists and each night builds on the one before",
+        )
     if earlier and yesterday not in published:
         return Readiness(
             False,

@@ -12,9 +12,17 @@ edges as (
     select * from edges
 ),
 
+-- One row a moment an account acted on another: a reply that also mentions (one tweet, two
+-- events in some dumps) is one act, not two.
 reactions as (
-    select * from edges
+    select
+        actor_id,
+        target_user_id,
+        ts,
+        bool_or(action in ('reply', 'mention')) as is_talking
+    from edges
     where action <> 'follow'
+    group by actor_id, target_user_id, ts
 ),
 
 per_pair as (
@@ -22,7 +30,7 @@ per_pair as (
         actor_id,
         target_user_id,
         count(*) as actions,
-        count(*) filter (where action in ('reply', 'mention')) as talking
+        count(*) filter (where is_talking) as talking
     from reactions
     group by actor_id, target_user_id
 ),

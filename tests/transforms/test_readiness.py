@@ -45,6 +45,21 @@ def test_a_night_waits_for_the_one_before_it(tmp_path: Path) -> None:
     assert "2026-03-08" in readiness.waiting_for
 
 
+def test_in_an_empty_lake_only_the_night_without_a_dump_before_it_goes_first(
+    tmp_path: Path,
+) -> None:
+    # A backfill of three nights into a fresh data root starts all three at once.
+    for offset in range(3):
+        land(tmp_path, DAY + timedelta(days=offset))
+    first, second, third = (night_can_start(tmp_path, DAY + timedelta(days=n)) for n in range(3))
+    assert first.ready
+    assert not second.ready and not third.ready
+    assert "night 2026-03-10 to be published first: its dump" in second.waiting_for
+    publish_dates(tmp_path, "2026-03-10")
+    assert night_can_start(tmp_path, DAY + timedelta(days=1)).ready
+    assert not night_can_start(tmp_path, DAY + timedelta(days=2)).ready
+
+
 def test_a_night_runs_once_the_one_before_is_published(tmp_path: Path) -> None:
     land(tmp_path, DAY)
     publish_dates(tmp_path, "2026-03-08", "2026-03-09")
