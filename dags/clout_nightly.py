@@ -21,6 +21,15 @@ The run whose data interval is `[D 00:00, D+1 00:00)` UTC processes the dump
 
 Tasks hand each other file paths only. Every task is idempotent: clearing and rerunning
 any task, or the whole run, gives the same rows. Logic lives in `transforms/`.
+
+**Run parameters** (Trigger → advanced, or a backfill's run conf): `from_scratch` (boolean,
+default off) deletes everything the night wrote under the data root for its day before
+ingesting the dump again; the dump and what is published stay.
+
+**When a task fails** (after its retries, or at once for the safety brake and a failed
+critical check), a `failed` line with the task and its error is added to `run_log`; the
+published tables keep the previous night. Clearing the failed task, or the next retry,
+recovers without any manual clean-up.
 """
 
 from __future__ import annotations
@@ -28,14 +37,42 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from airflow.sdk import CronDataIntervalTimetable, PokeReturnValue, dag, get_current_context, task
+from airflow.sdk import (
+    CronDataIntervalTimetable,
+    Param,
+    PokeReturnValue,
+    dag,
+    get_current_context,
+    task,
+)
 
 POKE_EVERY = timedelta(minutes=1)
 # transforms.readiness gives up after its WAIT_LIMIT (12 h) with a message that says what
 # is missing; Airflow's own sensor timeout, a little later, only backs it up.
 SENSOR_TIMEOUT = timedelta(hours=12, minutes=5)
 
+
+def _record_failure(context: dict) -> None:
+    """A failed task adds a `failed` line to run_log (the task and its error)."""
+    import logging
+
+    from transforms.publish import record_failure
+
+    ti = context["ti"]
+    try:
+        record_failure(
+            _data_root(),
+            context["data_interval_start"].date(),
+            ti.task_id,
+            str(context.get("exception") or "failed"),
+        )
+    except Exception:
+        # The failure itself is what matters; never hide it behind the callback's.
+        logging.getLogger(__name__).exception("could not write the run_log failure line")
+
+
 RETRIES = {
+    "on_failure_callback": _record_failure,
     "retries": 2,
     "retry_delay": timedelta(minutes=2),
     "retry_exponential_backoff": True,
@@ -64,6 +101,19 @@ def _data_root() -> Path:
     default_args={"owner": "clout", **RETRIES},
     doc_md=__doc__,
     tags=["clout", "nightly"],
+    params={
+        "from_scratch": Param(
+            False,
+            type="boolean",
+            title="Rerun the night from scratch",
+            description=(
+                "Delete everything this night wrote under the data root (events, "
+                "quarantine, features, state, scores, flags, checks) before ingesting its "
+                "dump again. The dump and what is published stay. Leave off for a normal "
+                "rerun: every step overwrites its own outputs anyway."
+            ),
+        ),
+    },
 )
 def clout_nightly():
     @task.sensor(poke_interval=60, timeout=12 * 3600, mode="reschedule")
@@ -84,7 +134,10 @@ def clout_nightly():
     def ingest(day: str) -> str:
         from transforms.ingest import ingest_day
         from transforms.layout import Layout
+        from transforms.pipeline import clear_day
 
+        if get_current_context()["params"]["from_scratch"]:
+            clear_day(_data_root(), date.fromisoformat(day))
         ingest_day(_data_root(), date.fromisoformat(day))
         return str(Layout(_data_root()).events(date.fromisoformat(day)))
 

@@ -1,11 +1,12 @@
 """The real Airflow components over this repo's DAG: a backfill through the REST API.
 
 Starts api-server, scheduler, dag-processor and triggerer (transforms/airflow_stack.py,
-what `make airflow` runs) on free ports with a fresh AIRFLOW_HOME and the embedded SQLite
-database, submits a three-night backfill with the UI dialog's defaults (reprocess none,
-several runs at once), waits for it, and checks that the warehouse holds exactly what
-`clout run` gives for the same nights. Then it stops the stack and checks no process is
-left.
+what `make airflow` runs) on free ports with a fresh AIRFLOW_HOME, submits a three-night
+backfill with the UI dialog's defaults (reprocess none, several runs at once), waits for
+it, and checks that the warehouse holds exactly what `clout run` gives for the same nights.
+Then it stops the stack and checks no process is left. The metadata database is the
+embedded SQLite, or, with CLOUT_TEST_AIRFLOW_DATABASE_URL set (CI, through
+scripts/test_postgres.sh), a fresh PostgreSQL database.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import os
 import shutil
 import socket
 import time
+import uuid
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -43,6 +46,27 @@ def scores(data_root: Path) -> list[tuple]:
         ).fetchall()
 
 
+@pytest.fixture
+def metadata_database_url() -> Iterator[str | None]:
+    """A fresh, empty PostgreSQL database when CLOUT_TEST_AIRFLOW_DATABASE_URL names a server
+    (CI sets it, see .ci/run), dropped afterwards; else None: the embedded SQLite."""
+    server_url = os.environ.get("CLOUT_TEST_AIRFLOW_DATABASE_URL")
+    if not server_url:
+        yield None
+        return
+    import psycopg
+
+    name = f"clout_test_{uuid.uuid4().hex[:12]}"
+    admin = server_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as con:
+        con.execute(f'create database "{name}"')
+    try:
+        yield server_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as con:
+            con.execute(f'drop database if exists "{name}" with (force)')
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -53,7 +77,9 @@ def alive(pid: int) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.timeout(BACKFILL_TIMEOUT_S + 300)
-def test_a_rest_backfill_of_three_nights_gives_the_warehouse_clout_run_gives(tmp_path: Path):
+def test_a_rest_backfill_of_three_nights_gives_the_warehouse_clout_run_gives(
+    tmp_path: Path, metadata_database_url: str | None
+):
     airflow_root = tmp_path / "airflow-data"
     generate_network(airflow_root, users=400, days=3, seed=5)
     reference_root = tmp_path / "reference-data"
@@ -66,7 +92,7 @@ def test_a_rest_backfill_of_three_nights_gives_the_warehouse_clout_run_gives(tmp
         port=free_port(),
         log_server_port=free_port(),
         trigger_log_server_port=free_port(),
-        database_url=os.environ.get("CLOUT_TEST_AIRFLOW_DATABASE_URL"),
+        database_url=metadata_database_url,
     )
     with stack:
         pids = [process.pid for process in stack.processes.values()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -13,6 +14,7 @@ from transforms.features import build_daily_features
 from transforms.gaming import flag_gaming
 from transforms.groups import detect_gaming_groups
 from transforms.ingest import ingest_day
+from transforms.layout import Layout, partition
 from transforms.publish import publish
 from transforms.quality import check_quality
 from transforms.scoring import assign_archetypes, score_users
@@ -31,6 +33,41 @@ STEPS: tuple[tuple[str, Callable[[Path, date], object]], ...] = (
     ("gaming", flag_gaming),
     ("checks", check_quality),
 )
+
+
+# The folders a night writes under the data root, each partitioned by day: what
+# clear_day removes. Not the dump (landing), nor what is published, nor run_log.
+NIGHT_OUTPUTS = (
+    "events",
+    "quarantine",
+    "batch_profile",
+    "gaming_groups",
+    "daily_features",
+    "state",
+    "user_features",
+    "user_networks",
+    "user_topics",
+    "graded",
+    "scores",
+    "score_explanations",
+    "gaming_jumps",
+    "gaming_flags",
+    "checks",
+)
+
+
+def clear_day(data_root: Path, day: date) -> list[Path]:
+    """Remove every output the night of ``day`` wrote (the run-from-scratch Param);
+    return the folders removed. The dump and the published files stay."""
+    layout = Layout(data_root)
+    removed = []
+    for table in NIGHT_OUTPUTS:
+        folder = layout.root / table / partition(day)
+        if folder.exists():
+            shutil.rmtree(folder)
+            removed.append(folder)
+    log.info("cleared %d output folders of %s to rerun it from scratch", len(removed), day)
+    return removed
 
 
 def run_day(data_root: Path, day: date) -> Path:

@@ -194,6 +194,41 @@ def _forget_older_versions(layout: Layout, current: Path, previous: str | None) 
             old.unlink(missing_ok=True)
 
 
+def record_failure(
+    data_root: Path, day: date, failed_task: str, error: str, started_at: datetime | None = None
+) -> Path:
+    """Add a ``failed`` run_log row for ``day`` (the task, the error); return its file.
+
+    The published tables keep the last night that published; only run_log gains the line,
+    so an analyst sees why the night is missing. The warehouse is rebuilt once something
+    has been published (before that, the first publish picks the row up).
+    """
+    layout = Layout(data_root)
+    token = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    target = layout.run_log_dir(day) / f"run-{token}-failed.parquet"
+    with _publish_lock(layout):
+        with engine.connect(layout.duckdb_temp) as con:
+            engine.set_variables(
+                con,
+                run_date=day,
+                failed_task=failed_task,
+                error=error[:4000],
+                started_at=started_at or datetime.now(UTC),
+                code_version=code_version(),
+                model_version=MODEL_VERSION,
+            )
+            engine.write_parquet(con, engine.sql("publish/run_log_failure"), target)
+        manifest = read_manifest(layout)
+        manifest["tables"].setdefault("run_log", {}).setdefault(day.isoformat(), []).append(
+            str(target.relative_to(layout.root))
+        )
+        if manifest.get("published_dates"):
+            build_warehouse(layout, manifest)
+        engine.write_json(layout.manifest, manifest)
+    log.warning("run_log %s: %s failed: %s", day, failed_task, error.splitlines()[0][:300])
+    return target
+
+
 def _write_run_log(layout: Layout, day: date, started_at: datetime, token: str) -> Path:
     counts = read_counts(layout.root, day)
     target = layout.run_log_dir(day) / f"run-{token}.parquet"

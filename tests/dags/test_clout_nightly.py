@@ -94,3 +94,12 @@ def test_dag_runs_nights_through_airflow_like_clout_run(dag, tmp_path: Path, mon
         cli_scores = con.execute(query).fetchall()
     assert days == 3
     assert airflow_scores == cli_scores
+
+
+def test_a_run_can_start_from_scratch_and_every_task_logs_its_failure(dag) -> None:
+    param = dag.params.get_param("from_scratch")
+    assert param.value is False
+    assert param.schema["type"] == "boolean"
+    assert "from scratch" in param.schema["title"]
+    for task in dag.tasks:
+        assert [cb.__name__ for cb in task.on_failure_callback] == ["_record_failure"], task
