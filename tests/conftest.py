@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
+import uuid
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -43,3 +46,31 @@ def airflow_db() -> None:
     from airflow.utils.db import initdb
 
     initdb()
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now, for a component a test starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def metadata_database_url() -> Iterator[str | None]:
+    """A fresh, empty PostgreSQL database when CLOUT_TEST_AIRFLOW_DATABASE_URL names a server
+    (CI sets it, see .ci/run), dropped afterwards; else None: the embedded SQLite."""
+    server_url = os.environ.get("CLOUT_TEST_AIRFLOW_DATABASE_URL")
+    if not server_url:
+        yield None
+        return
+    import psycopg
+
+    name = f"clout_test_{uuid.uuid4().hex[:12]}"
+    admin = server_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as con:
+        con.execute(f'create database "{name}"')
+    try:
+        yield server_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as con:
+            con.execute(f'drop database if exists "{name}" with (force)')

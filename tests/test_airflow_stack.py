@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import generate_network
+from tests.conftest import free_port, generate_network
 from transforms.airflow_stack import AirflowStack, AirflowStackError
 from transforms.layout import Layout
 from transforms.pipeline import run_range
@@ -32,39 +29,12 @@ FIRST, LAST = date(2026, 1, 1), date(2026, 1, 3)
 BACKFILL_TIMEOUT_S = 900
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def scores(data_root: Path) -> list[tuple]:
     with duckdb.connect(str(Layout(data_root).warehouse), read_only=True) as con:
         return con.execute(
             "select score_date, user_id, score, percentile, archetype, raw_score "
             "from scores order by score_date, user_id"
         ).fetchall()
-
-
-@pytest.fixture
-def metadata_database_url() -> Iterator[str | None]:
-    """A fresh, empty PostgreSQL database when CLOUT_TEST_AIRFLOW_DATABASE_URL names a server
-    (CI sets it, see .ci/run), dropped afterwards; else None: the embedded SQLite."""
-    server_url = os.environ.get("CLOUT_TEST_AIRFLOW_DATABASE_URL")
-    if not server_url:
-        yield None
-        return
-    import psycopg
-
-    name = f"clout_test_{uuid.uuid4().hex[:12]}"
-    admin = server_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as con:
-        con.execute(f'create database "{name}"')
-    try:
-        yield server_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as con:
-            con.execute(f'drop database if exists "{name}" with (force)')
 
 
 def alive(pid: int) -> bool:
