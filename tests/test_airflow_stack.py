@@ -83,15 +83,7 @@ def test_rest_and_cli_backfills_give_the_warehouse_clout_run_gives(
     )
     with stack:
         pids = [process.pid for process in stack.processes.values()]
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                stack.api("GET", "dags/clout_nightly")
-                break
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(3)
+        stack.wait_for_dag()
         # A paused DAG queues a backfill's runs but never starts them.
         stack.api("PATCH", "dags/clout_nightly", {"is_paused": False})
         body = {

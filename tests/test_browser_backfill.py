@@ -32,18 +32,6 @@ OUTPUT = REPO / "test-output" / "browser"
 TIMEOUT_S = 900
 
 
-def wait_for_dag(stack: AirflowStack) -> None:
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            stack.api("GET", "dags/clout_nightly")
-            return
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(3)
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(TIMEOUT_S + 300)
 def test_a_backfill_from_the_ui_dialog_runs_every_night(
@@ -67,7 +55,7 @@ def test_a_backfill_from_the_ui_dialog_runs_every_night(
     )
     OUTPUT.mkdir(parents=True, exist_ok=True)
     with stack:
-        wait_for_dag(stack)
+        stack.wait_for_dag()
         stack.api("PATCH", "dags/clout_nightly", {"is_paused": False})
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)

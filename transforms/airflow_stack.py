@@ -174,6 +174,18 @@ class AirflowStack:
         """Call ``/api/v2/<path>`` as the operator; the answer as JSON."""
         return self._request(method, f"/api/v2/{path.lstrip('/')}", body, token=self.token())
 
+    def wait_for_dag(self, timeout: float = 120) -> None:
+        """Wait until the dag-processor has parsed clout_nightly and the API knows it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.api("GET", f"dags/{DAG_ID}")
+                return
+            except (AirflowStackError, OSError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(3)
+
     def _get_json(self, path: str, token: str | None) -> Any:
         return self._request("GET", path, None, token)
 

@@ -73,11 +73,22 @@ def publish(data_root: Path, day: date, started_at: datetime | None = None) -> P
     layout = Layout(data_root)
     began = time.monotonic()
     started_at = started_at or datetime.now(UTC)
-    token = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    token = _publish_token()
     # One publish at a time: the manifest is read, extended and written back, and two
     # nights doing that at once would each drop the other's day.
     with _publish_lock(layout):
         return _publish_locked(layout, day, started_at, token, began)
+
+
+def _publish_token() -> str:
+    """A fresh, sortable name part for the files one publish (or failure line) writes."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def _add_run_log(layout: Layout, manifest: dict, day: date, run_log_file: Path) -> None:
+    """run_log keeps every run of a day, so its manifest entry is a list."""
+    runs = manifest["tables"].setdefault("run_log", {}).setdefault(day.isoformat(), [])
+    runs.append(str(run_log_file.relative_to(layout.root)))
 
 
 @contextmanager
@@ -105,9 +116,7 @@ def _publish_locked(
         _forget_older_versions(layout, target, previous)
 
     run_log_file = _write_run_log(layout, day, started_at, token)
-    manifest["tables"].setdefault("run_log", {}).setdefault(day.isoformat(), []).append(
-        str(run_log_file.relative_to(layout.root))
-    )
+    _add_run_log(layout, manifest, day, run_log_file)
     manifest["published_dates"] = sorted({*manifest.get("published_dates", []), day.isoformat()})
     build_warehouse(layout, manifest)
     engine.write_json(layout.manifest, manifest)
@@ -204,8 +213,7 @@ def record_failure(
     has been published (before that, the first publish picks the row up).
     """
     layout = Layout(data_root)
-    token = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-    target = layout.run_log_dir(day) / f"run-{token}-failed.parquet"
+    target = layout.run_log_dir(day) / f"run-{_publish_token()}-failed.parquet"
     with _publish_lock(layout):
         with engine.connect(layout.duckdb_temp) as con:
             engine.set_variables(
@@ -219,9 +227,7 @@ def record_failure(
             )
             engine.write_parquet(con, engine.sql("publish/run_log_failure"), target)
         manifest = read_manifest(layout)
-        manifest["tables"].setdefault("run_log", {}).setdefault(day.isoformat(), []).append(
-            str(target.relative_to(layout.root))
-        )
+        _add_run_log(layout, manifest, day, target)
         if manifest.get("published_dates"):
             build_warehouse(layout, manifest)
         engine.write_json(layout.manifest, manifest)

@@ -1,5 +1,5 @@
 -- Each account that acted on the day: how much, how fast, on how many people (fast_targets:
--- people it reacted to fast; fast_posts: posts), and whether
+-- people it reacted to fast), and whether
 -- it is fresh (first seen in the last fresh_days days, or never before today).
 -- Input views: day_events, edges (day_edges.sql), known_accounts (user_id, first_seen from
 -- yesterday's user_state). Variables: detect_date, fresh_days, fast_response_s.
@@ -33,9 +33,6 @@ reacting as (
         count(distinct target_user_id) filter (
             where action <> 'follow' and response_s between 0 and getvariable('fast_response_s')
         ) as fast_targets,
-        count(distinct target_post_id) filter (
-            where action <> 'follow' and response_s between 0 and getvariable('fast_response_s')
-        ) as fast_posts,
         count(distinct target_user_id) as targets
     from edges
     group by actor_id
@@ -48,7 +45,6 @@ final as (
         coalesce(reacting.reactions, 0) as reactions,
         coalesce(reacting.fast_reactions, 0) as fast_reactions,
         coalesce(reacting.fast_targets, 0) as fast_targets,
-        coalesce(reacting.fast_posts, 0) as fast_posts,
         coalesce(reacting.targets, 0) as targets,
         known_accounts.first_seen is null
             or known_accounts.first_seen
