@@ -7,7 +7,7 @@ The run whose data interval is `[D 00:00, D+1 00:00)` UTC processes the dump
 
 | task | what it does |
 |---|---|
-| `wait_for_inputs` | waits (reschedule mode, up to 12 h, then fails saying what is missing) for the dump's `_SUCCESS` marker and for night D-1 to be published: day D's 90-day state is built on D-1's, so the nights of a backfill run in date order even when several runs are allowed at once |
+| `wait_for_inputs` | waits (reschedule mode, up to 12 h, then fails saying what is missing) for the dump's `_SUCCESS` marker and for night D-1 to be published, up to date and not queued to run again: day D's 90-day state is built on D-1's, so the nights of a backfill run in date order even when several runs are allowed at once. Refuses at once a rerun that would leave later published nights stale (below) |
 | `ingest` | validates every row against the landing contract; bad rows go to `quarantine/dt=D/` with a reason; duplicate `event_id`s (today's, or accepted on the 89 days before) are counted, not loaded |
 | `safety_brake` | stops the night, without retrying, when more than `CLOUT_MAX_QUARANTINE_SHARE` (default 5%) of the rows were quarantined or a network that sent data on each of the last 7 days sent none; the message names the cause |
 | `gaming_groups` | searches the day's (actor, target, post, time) edges for bought followers, like farms (lockstep), engagement pods and sock puppets; writes `gaming_groups/dt=D/` and the pairs whose engagement the score holds out for 90 days |
@@ -25,6 +25,15 @@ any task, or the whole run, gives the same rows. Logic lives in `transforms/`.
 **Run parameters** (Trigger → advanced, or a backfill's run conf): `from_scratch` (boolean,
 default off) deletes everything the night wrote under the data root for its day before
 ingesting the dump again; the dump and what is published stay.
+
+**Rerunning earlier nights.** Night D's state is built on D-1's, so republishing a night
+makes every later published night stale. A run of night D therefore fails at once, without
+retrying and with a `failed` run_log line, when later nights are published and not all of
+them are queued to run again after it; nothing is written. Backfill from D through the
+latest published night with reprocess behaviour "All Runs" (several runs at once is fine:
+each night waits for the one before), or clear D's run with its future runs. If such a
+backfill stops part way, the nights after the failure stay published but stale: the next
+night waits for them (`clout summary` lists them) until the failed night is cleared.
 
 **When a task fails** (after its retries, or at once for the safety brake and a failed
 critical check), a `failed` line with the task and its error is added to `run_log`; the
@@ -46,7 +55,7 @@ from airflow.sdk import (
     task,
 )
 
-POKE_EVERY = timedelta(minutes=1)
+DAG_ID = "clout_nightly"
 # transforms.readiness gives up after its WAIT_LIMIT (12 h) with a message that says what
 # is missing; Airflow's own sensor timeout, a little later, only backs it up.
 SENSOR_TIMEOUT = timedelta(hours=12, minutes=5)
@@ -91,7 +100,7 @@ def _data_root() -> Path:
 
 
 @dag(
-    dag_id="clout_nightly",
+    dag_id=DAG_ID,
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
     start_date=datetime(2026, 1, 1, tzinfo=UTC),
     catchup=False,
@@ -116,14 +125,31 @@ def _data_root() -> Path:
     },
 )
 def clout_nightly():
-    @task.sensor(poke_interval=60, timeout=12 * 3600, mode="reschedule")
+    @task.sensor(poke_interval=60, timeout=SENSOR_TIMEOUT.total_seconds(), mode="reschedule")
     def wait_for_inputs() -> PokeReturnValue:
         import logging
 
+        from airflow.sdk.exceptions import AirflowFailException
+
         from transforms.readiness import night_can_start
 
+        context = get_current_context()
+        ti = context["ti"]
         day = _run_date()
-        readiness = night_can_start(_data_root(), day)
+        now = datetime.now(UTC)
+        # In reschedule mode each poke is a new try; the wait counts from the first one.
+        waited = now - (ti.get_first_reschedule_date(context) or now)
+        readiness = night_can_start(
+            _data_root(),
+            day,
+            waited=waited,
+            runs_in_flight=lambda nights: ti.get_dr_count(
+                dag_id=DAG_ID, logical_dates=nights, states=["queued", "running"]
+            ),
+        )
+        if readiness.refused or readiness.give_up:
+            # Neither a refusal nor a dump missing for 12 hours mends itself on a retry.
+            raise AirflowFailException(readiness.message(day, waited))
         if not readiness.ready:
             logging.getLogger(__name__).info(
                 "night %s is waiting for %s", day, readiness.waiting_for

@@ -4,8 +4,9 @@ Starts api-server, scheduler, dag-processor and triggerer (transforms/airflow_st
 what `make airflow` runs) on free ports with a fresh AIRFLOW_HOME, submits a three-night
 backfill with the UI dialog's defaults (reprocess none, several runs at once), waits for
 it, and checks that the warehouse holds exactly what `clout run` gives for the same nights;
-then reruns them with `airflow backfill create` (reprocess completed, one at a time) and
-checks the warehouse again. Then it stops the stack and checks no process is left. The
+checks that rerunning the first night alone is refused (the two after it would be left
+stale); then reruns all three with `airflow backfill create` (reprocess completed, several
+at once) and checks the warehouse again. Then it stops the stack and checks no process is left. The
 metadata database is the embedded SQLite, or, with CLOUT_TEST_AIRFLOW_DATABASE_URL set
 (CI, through scripts/test_postgres.sh), a fresh PostgreSQL database.
 """
@@ -25,6 +26,7 @@ from tests.conftest import free_port, generate_network
 from transforms.airflow_stack import AirflowStack, AirflowStackError
 from transforms.layout import Layout
 from transforms.pipeline import run_range
+from transforms.publish import stale_dates
 
 FIRST, LAST = date(2026, 1, 1), date(2026, 1, 3)
 BACKFILL_TIMEOUT_S = 900
@@ -42,16 +44,44 @@ def wait_for_backfill_runs(stack: AirflowStack, count: int, what: str) -> list[d
     """Wait until ``count`` backfill runs exist and all have finished; return them."""
     deadline = time.monotonic() + BACKFILL_TIMEOUT_S
     while True:
-        runs = [
-            run
-            for run in stack.api("GET", "dags/clout_nightly/dagRuns?limit=50")["dag_runs"]
-            if run["run_type"] == "backfill"
-        ]
+        runs = backfill_runs(stack)
         states = [(run["data_interval_start"][:10], run["state"]) for run in runs]
         if len(runs) == count and all(state in ("success", "failed") for _, state in states):
             return runs
         assert time.monotonic() < deadline, f"{what} still at {sorted(states)}"
         time.sleep(10)
+
+
+def backfill_runs(stack: AirflowStack) -> list[dict]:
+    runs = stack.api("GET", "dags/clout_nightly/dagRuns?limit=50")["dag_runs"]
+    return [run for run in runs if run["run_type"] == "backfill"]
+
+
+def submit_backfill(stack: AirflowStack, body: dict) -> dict:
+    # On SQLite, Airflow refuses a backfill while the scheduler holds the database
+    # (503, "Database is locked"); an operator clicks again, so does the test.
+    for attempt in range(20):
+        try:
+            return stack.api("POST", "backfills", body)
+        except AirflowStackError as error:
+            if "503" not in str(error) or attempt == 19:
+                raise
+            time.sleep(3)
+    raise AssertionError("unreachable")
+
+
+def wait_for_backfill_completed(stack: AirflowStack, backfill_id: int) -> None:
+    """Airflow allows one running backfill a DAG; the scheduler closes one a moment after
+    its last run ends."""
+    deadline = time.monotonic() + BACKFILL_TIMEOUT_S
+    while not stack.api("GET", f"backfills/{backfill_id}")["completed_at"]:
+        assert time.monotonic() < deadline, f"backfill {backfill_id} never completed"
+        time.sleep(5)
+
+
+def warehouse_rows(data_root: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(Layout(data_root).warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
 
 
 def alive(pid: int) -> bool:
@@ -95,16 +125,7 @@ def test_rest_and_cli_backfills_give_the_warehouse_clout_run_gives(
             "run_backwards": False,
             "dag_run_conf": {},
         }
-        # On SQLite, Airflow refuses a backfill while the scheduler holds the database
-        # (503, "Database is locked"); an operator clicks again, so does the test.
-        for attempt in range(20):
-            try:
-                backfill = stack.api("POST", "backfills", body)
-                break
-            except AirflowStackError as error:
-                if "503" not in str(error) or attempt == 19:
-                    raise
-                time.sleep(3)
+        backfill = submit_backfill(stack, body)
         runs = wait_for_backfill_runs(stack, 3, f"REST backfill {backfill['id']}")
         # Each night starts only once the one before it is published.
         intervals = {run["data_interval_start"][:10]: run for run in runs}
@@ -114,39 +135,52 @@ def test_rest_and_cli_backfills_give_the_warehouse_clout_run_gives(
         assert ends == sorted(ends)
         first_pass = scores(airflow_root)
 
-        # Airflow allows one running backfill a DAG; the scheduler closes one a moment
-        # after its last run ends.
-        deadline = time.monotonic() + 120
-        while not stack.api("GET", f"backfills/{backfill['id']}")["completed_at"]:
-            assert time.monotonic() < deadline, "the REST backfill was never marked completed"
-            time.sleep(5)
-        # The CLI, rerunning the same nights one at a time ("All Runs", as after a
-        # partner re-sends dumps): the warehouse must come out the same.
+        wait_for_backfill_completed(stack, backfill["id"])
+
+        # Rerunning the first night alone would leave the two after it stale: refused at
+        # once, with a run_log line saying what to do, and nothing else changes.
+        refused = submit_backfill(stack, {**body, "to_date": body["from_date"],
+                                          "reprocess_behavior": "completed"})  # fmt: skip
+        wait_for_backfill_completed(stack, refused["id"])
+        runs = {run["data_interval_start"][:10]: run["state"] for run in backfill_runs(stack)}
+        assert runs == {str(FIRST): "failed", "2026-01-02": "success", str(LAST): "success"}
+        assert scores(airflow_root) == first_pass
+        (refusal,) = warehouse_rows(
+            airflow_root, "select run_date, failed_task, error from run_log where status = 'failed'"
+        )
+        assert refusal[:2] == (FIRST, "wait_for_inputs")
+        assert "refusing to rerun night 2026-01-01: 2 later nights" in refusal[2]
+        assert "Backfill from 2026-01-01 through 2026-01-03" in refusal[2]
+
+        # The CLI, rerunning all three nights ("All Runs", as after a partner re-sends
+        # dumps) with several runs allowed at once: they still go in date order.
         for attempt in range(20):
             try:
                 stack.airflow(
                     "backfill", "create", "--dag-id", "clout_nightly",
                     "--from-date", str(FIRST), "--to-date", str(LAST),
-                    "--reprocess-behavior", "completed", "--max-active-runs", "1",
+                    "--reprocess-behavior", "completed", "--max-active-runs", "3",
                 )  # fmt: skip
                 break
             except AirflowStackError as error:
                 if "locked" not in str(error).lower() or attempt == 19:
                     raise
                 time.sleep(3)
+        (cli_backfill,) = [
+            b for b in stack.api("GET", "backfills?dag_id=clout_nightly")["backfills"]
+            if b["id"] not in (backfill["id"], refused["id"])
+        ]  # fmt: skip
+        wait_for_backfill_completed(stack, cli_backfill["id"])
         # "completed" clears and reruns the existing runs (their try numbers go up).
-        deadline = time.monotonic() + BACKFILL_TIMEOUT_S
-        while True:
-            backfills = stack.api("GET", "backfills?dag_id=clout_nightly")["backfills"]
-            if len(backfills) == 2 and all(b["completed_at"] for b in backfills):
-                break
-            assert time.monotonic() < deadline, f"CLI backfill still running: {backfills}"
-            time.sleep(10)
         runs = wait_for_backfill_runs(stack, 3, "CLI backfill")
         assert {run["state"] for run in runs} == {"success"}
+        reruns = {run["data_interval_start"][:10]: run for run in runs}
+        ends = [reruns[day]["end_date"] for day in sorted(reruns)]
+        assert ends == sorted(ends)
         published = Layout(airflow_root).manifest.read_text()
         for day in (FIRST, "2026-01-02", LAST):
-            assert published.count(f"run_log/dt={day}/") == 2, day  # each night published twice
+            assert published.count(f"run_log/dt={day}/") == 2 + (day == FIRST), day
+        assert stale_dates(airflow_root) == []
     assert not [pid for pid in pids if alive(pid)]
     assert first_pass == scores(reference_root)
     assert scores(airflow_root) == scores(reference_root)

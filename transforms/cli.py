@@ -87,6 +87,7 @@ def run(
 ) -> None:
     """Run the nightly job for one day (--date) or a range (--start/--end), in date order."""
     from transforms.pipeline import run_range
+    from transforms.readiness import RerunRefused
 
     if day and (start or end):
         raise typer.BadParameter("give either --date or --start/--end, not both")
@@ -98,7 +99,11 @@ def run(
         raise typer.BadParameter("give --date D, or --start D1 --end D2")
     _setup_logging()
     began = time.monotonic()
-    warehouse = run_range(data_root, first, last)
+    try:
+        warehouse = run_range(data_root, first, last)
+    except RerunRefused as refused:
+        typer.echo(f"error: {refused}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"Published {first} to {last} in {time.monotonic() - began:.1f} s: {warehouse}")
 
 

@@ -17,6 +17,7 @@ from transforms.ingest import ingest_day
 from transforms.layout import Layout, partition
 from transforms.publish import publish
 from transforms.quality import check_quality
+from transforms.readiness import refuse_rerun_leaving_later_nights
 from transforms.scoring import assign_archetypes, score_users
 from transforms.state import update_state
 
@@ -82,9 +83,12 @@ def run_day(data_root: Path, day: date) -> Path:
 
 
 def run_range(data_root: Path, start: date, end: date) -> Path | None:
-    """Run every day from ``start`` to ``end`` inclusive, in date order."""
+    """Run every day from ``start`` to ``end`` inclusive, in date order. Refused
+    (``RerunRefused``) when it would build on a stale night or leave later published
+    nights stale."""
     if end < start:
         raise ValueError(f"--end {end} is before --start {start}")
+    refuse_rerun_leaving_later_nights(data_root, start, end)
     warehouse = None
     day = start
     while day <= end:

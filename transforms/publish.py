@@ -105,6 +105,7 @@ def _publish_lock(layout: Layout) -> Iterator[None]:
 def _publish_locked(
     layout: Layout, day: date, started_at: datetime, token: str, began: float
 ) -> Path:
+    _sweep_dead_publishes(layout, day)
     manifest = read_manifest(layout)
     for table in DAILY_TABLES:
         source = getattr(layout, table)(day)  # Layout names each output after its table
@@ -118,6 +119,10 @@ def _publish_locked(
     run_log_file = _write_run_log(layout, day, started_at, token)
     _add_run_log(layout, manifest, day, run_log_file)
     manifest["published_dates"] = sorted({*manifest.get("published_dates", []), day.isoformat()})
+    # The order nights were last published in: a night published before an earlier night
+    # was republished was built on state that has since changed (see stale_dates).
+    order = manifest.setdefault("publish_sequence", {})
+    order[day.isoformat()] = max(order.values(), default=0) + 1
     build_warehouse(layout, manifest)
     engine.write_json(layout.manifest, manifest)
     log.info(
@@ -130,6 +135,17 @@ def _publish_locked(
     return layout.warehouse
 
 
+def _sweep_dead_publishes(layout: Layout, day: date) -> None:
+    """Remove what a publish killed part way left: its hidden temporaries. Only publish (and
+    record_failure) write these folders, both under the publish lock, so any temporary
+    seen while holding it belongs to a dead process."""
+    folders = [layout.published / table / partition(day) for table in DAILY_TABLES]
+    for folder in (*folders, layout.run_log_dir(day), layout.warehouse.parent):
+        if folder.exists():
+            for leftover in folder.glob(".*.tmp*"):
+                leftover.unlink(missing_ok=True)
+
+
 def read_manifest(layout: Layout) -> dict:
     if layout.manifest.exists():
         return json.loads(layout.manifest.read_text())
@@ -140,6 +156,22 @@ def published_dates(data_root: Path) -> list[date]:
     return [
         date.fromisoformat(d) for d in read_manifest(Layout(data_root)).get("published_dates", [])
     ]
+
+
+def stale_dates(data_root: Path) -> list[date]:
+    """Published nights built on state that changed since: an earlier night was published
+    again after them (a rerun of an earlier range that stopped before reaching them).
+    They stay readable but must be rerun, in date order; the next night waits for that."""
+    manifest = read_manifest(Layout(data_root))
+    # Manifests written before the sequence existed count as published in date order.
+    order = manifest.get("publish_sequence", {})
+    stale, latest_before = [], 0
+    for night in sorted(manifest.get("published_dates", [])):
+        sequence = order.get(night, 0)
+        if sequence < latest_before:
+            stale.append(date.fromisoformat(night))
+        latest_before = max(latest_before, sequence)
+    return stale
 
 
 def build_warehouse(layout: Layout, manifest: dict) -> None:

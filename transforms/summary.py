@@ -8,6 +8,7 @@ import duckdb
 
 from transforms import engine
 from transforms.layout import Layout
+from transforms.publish import stale_dates
 
 
 def render_summary(data_root: Path) -> str:
@@ -45,6 +46,12 @@ def render_summary(data_root: Path) -> str:
         f"  gaming flags: {total_flags:,} over all days, {latest_flags:,} on the latest day"
         + (": " + ", ".join(f"{rule} {n:,}" for rule, n, _, _ in flags) if flags else "")
     )
+    stale = stale_dates(data_root)
+    if stale:
+        lines.append(
+            f"  stale nights: {', '.join(map(str, stale))}: an earlier night was published "
+            "again after them; rerun them in date order (README: Rerunning earlier nights)"
+        )
     root = _shell_path(layout.root)
     lines += [
         "  open the warehouse (read-only; the night keeps running):",
