@@ -16,9 +16,6 @@ FROM ${PYTHON_IMAGE}
 
 # uv comes from PyPI (pip), pinned so the lock file format is always understood.
 ARG UV_VERSION=0.13.9
-# Extra flags for `uv sync`, e.g. "--extra celery" once pyproject.toml defines that extra
-# (the Celery profile of docker-compose.yml needs the Celery provider and redis client).
-ARG CLOUT_UV_SYNC_ARGS=""
 # Same uid as the official apache/airflow image; group 0 so any uid with gid 0 can write.
 ARG AIRFLOW_UID=50000
 
@@ -50,12 +47,13 @@ WORKDIR /opt/clout
 
 # 1) Third-party dependencies only: this layer is reused until pyproject.toml/uv.lock change.
 COPY pyproject.toml uv.lock README.md ./
-# CLOUT_UV_SYNC_ARGS is deliberately unquoted: it holds zero or more flags.
-RUN uv sync --frozen --no-dev --no-install-project ${CLOUT_UV_SYNC_ARGS}
+# The `celery` extra (Celery provider, redis client) is always in: the same image serves
+# the LocalExecutor default and the `celery` profile's scheduler and workers.
+RUN uv sync --frozen --no-dev --no-install-project --extra celery
 
 # 2) The project itself (the `transforms` package and its `clout` command).
 COPY transforms/ ./transforms/
-RUN uv sync --frozen --no-dev ${CLOUT_UV_SYNC_ARGS}
+RUN uv sync --frozen --no-dev --extra celery
 
 # 3) DAGs, SQL and expectation suites, so the image also runs without the bind mounts
 #    that docker-compose.yml puts over these folders.
@@ -79,6 +77,10 @@ RUN set -eu; \
     if ! python -c "import psycopg, asyncpg" 2>/dev/null; then \
         echo "ERROR: uv.lock has no PostgreSQL drivers (psycopg, asyncpg)." >&2; \
         echo "Add apache-airflow[postgres] to pyproject.toml dependencies and run uv lock." >&2; \
+        exit 1; \
+    fi; \
+    if ! python -c "import airflow.providers.celery, redis" 2>/dev/null; then \
+        echo "ERROR: the celery extra (Celery provider, redis) is not installed." >&2; \
         exit 1; \
     fi
 
