@@ -18,12 +18,17 @@ DAYS ?= 30
 START ?= 2026-01-01
 SEED ?= 7
 AIRFLOW_PORT ?= 8080
+BENCH_EVENTS ?= 100000000
+BENCH_USERS ?= 10000000
+BENCH_FORMAT ?= parquet
+BENCH_HISTORY_DAYS ?= 1
 
-.PHONY: help setup run airflow sample nights summary test test-fast lint format clean
+.PHONY: help setup run airflow bench sample nights summary test test-fast lint format clean
 
 help:
 	@echo "make run    set up, generate a sample ($(USERS) users, $(DAYS) days) and run clout_nightly through Airflow"
 	@echo "make airflow   run Airflow's UI, scheduler, dag-processor and triggerer on localhost:$(AIRFLOW_PORT) until Ctrl-C"
+	@echo "make bench  time one night of $(BENCH_EVENTS) events, $(BENCH_USERS) users against the engine ceiling"
 	@echo "make test   run every test (lint included)"
 	@echo "make test-fast   the fast tests only"
 	@echo "make clean  remove generated data, Airflow's embedded database and caches"
@@ -48,6 +53,10 @@ nights: setup
 # The same AIRFLOW_HOME as `make run`, so its nights show in the UI.
 airflow: setup
 	$(BIN)/clout airflow --data-root $(DATA_ROOT) --airflow-home $(CURDIR)/.airflow --port $(AIRFLOW_PORT)
+
+# Generated days are cached in .bench/cache (several GB at the default size).
+bench: setup
+	$(BIN)/clout bench --events $(BENCH_EVENTS) --users $(BENCH_USERS) --format $(BENCH_FORMAT) --history-days $(BENCH_HISTORY_DAYS)
 
 summary: setup
 	@$(BIN)/clout summary --data-root $(DATA_ROOT)

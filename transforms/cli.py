@@ -108,6 +108,51 @@ def run(
 
 
 @app.command()
+def bench(
+    events: Annotated[
+        int, typer.Option(min=1000, help="Events in the measured day.")
+    ] = 100_000_000,
+    users: Annotated[
+        int, typer.Option(min=100, help="Users the events are spread over.")
+    ] = 10_000_000,
+    fmt: Annotated[
+        str, typer.Option("--format", help="Input format: parquet, jsonl.gz, or both.")
+    ] = "parquet",
+    history_days: Annotated[
+        int, typer.Option(min=1, help="Earlier days of the same size run first as full nights.")
+    ] = 1,
+    cache: Annotated[
+        Path, typer.Option(help="Folder for the generated days, reused by later runs.")
+    ] = Path(".bench/cache"),
+    work: Annotated[Path, typer.Option(help="Folder for the measured data roots.")] = Path(
+        ".bench/work"
+    ),
+    seed: Annotated[int, typer.Option(help="The same seed gives the same days.")] = 7,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write the figures here (JSON).")
+    ] = None,
+) -> None:
+    """Time one full night on a synthetic day against the engine ceiling; print a table."""
+    from transforms.bench import FORMATS, render_table, run_bench, write_json
+
+    formats = list(FORMATS) if fmt == "both" else [fmt]
+    if any(f not in FORMATS for f in formats):
+        raise typer.BadParameter("give parquet, jsonl.gz or both", param_hint="--format")
+    _setup_logging()
+    results = []
+    for one in formats:
+        result = run_bench(
+            work, cache, events, users, one, history_days, seed, progress=logging.info
+        )
+        typer.echo(render_table(result))
+        results.append(result)
+    target = json_out or work / "bench.json"
+    for result in results:
+        write_json(result, target.with_name(f"{target.stem}-{result.format}.json"))
+    typer.echo(f"Figures written to {target.parent}/{target.stem}-<format>.json")
+
+
+@app.command()
 def summary(data_root: DataRoot = DEFAULT_DATA_ROOT) -> None:
     """Print what the published warehouse holds: counts, score spread, top users, flags."""
     from transforms.summary import render_summary

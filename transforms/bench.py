@@ -1,0 +1,308 @@
+"""``clout bench``: one full night on a day of N events for M users, against the engine ceiling.
+
+The day is synthesised by DuckDB from integers (``sql/bench/synthetic_day.sql``), in Parquet
+and in ``.jsonl.gz``, and cached by size and seed, so a second run starts at once. A fresh
+data root gets the day, hard-linked into its landing folder, after ``history_days`` earlier
+days of the same size that run as full nights first (the state, yesterday's scores and the
+event ids a night reads). Then the night runs step by step, ingest through publish, and each
+step reports its seconds, its rows in and out, and the peak RSS of this process while it
+ran. In the same run, on the same file, one plain DuckDB query computes the per-user
+aggregates (``sql/bench/ceiling.sql``): the ceiling the night is held against.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from transforms import engine
+from transforms.layout import Layout
+from transforms.pipeline import STEPS
+from transforms.publish import publish
+
+log = logging.getLogger(__name__)
+
+BENCH_DAY = date(2026, 6, 1)
+FORMATS = {"parquet": "events.parquet", "jsonl.gz": "events.jsonl.gz"}
+
+
+@dataclass
+class StepFigures:
+    step: str
+    seconds: float
+    rows_in: int
+    rows_out: int
+    peak_rss_mb: float
+
+
+@dataclass
+class BenchResult:
+    format: str
+    events: int
+    users: int
+    history_days: int
+    cores: int
+    duckdb_memory_limit: str
+    duckdb_threads: int
+    steps: list[StepFigures] = field(default_factory=list)
+    night_seconds: float = 0.0
+    night_peak_rss_mb: float = 0.0
+    events_per_second: float = 0.0
+    ceiling_seconds: float = 0.0
+    ceiling_peak_rss_mb: float = 0.0
+    night_over_ceiling: float = 0.0
+    priming_seconds: float = 0.0
+
+
+class PeakRss:
+    """Samples this process's resident memory every 50 ms; ``window()`` gives the peak
+    within a block. DuckDB and Polars allocate in-process, so this counts them too."""
+
+    def __init__(self) -> None:
+        self._peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self._peak = max(self._peak, _rss_bytes())
+            self._stop.wait(0.05)
+
+    @contextmanager
+    def window(self) -> Iterator[Callable[[], float]]:
+        self._peak = _rss_bytes()
+        yield lambda: self._peak / 2**20
+        self._peak = max(self._peak, _rss_bytes())
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def cached_day(cache: Path, day: date, events: int, users: int, seed: int, fmt: str) -> Path:
+    """The synthetic dump of ``day`` in ``fmt``, generated once into ``cache``."""
+    folder = cache / f"events-{events}-users-{users}-seed-{seed}" / f"dt={day}"
+    target = folder / FORMATS[fmt]
+    if target.exists():
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    began = time.monotonic()
+    with engine.connect(cache / "tmp") as con:
+        engine.set_variables(con, bench_day=day, events=events, users=users, seed=seed)
+        query = engine.sql("bench/synthetic_day")
+        tmp = engine.temporary_sibling(target)
+        if fmt == "parquet":
+            con.execute(
+                f"copy ({query}) to {engine.quote_path(tmp)} "
+                "(format parquet, compression zstd, row_group_size 1000000)"
+            )
+        else:
+            # JSON wants the timestamp as RFC 3339 text with its offset.
+            con.execute(
+                f"copy (select * replace (strftime(ts, '%Y-%m-%dT%H:%M:%S.%gZ') as ts) "
+                f"from ({query})) to {engine.quote_path(tmp)} (format json, compression gzip)"
+            )
+        os.replace(tmp, target)
+    log.info(
+        "bench: generated %s events of %s in %s in %.1f s",
+        f"{events:,}",
+        day,
+        target.name,
+        time.monotonic() - began,
+    )
+    return target
+
+
+def land(data_root: Path, day: date, source: Path) -> None:
+    """Put a cached dump into the data root's landing folder (a hard link: no copy)."""
+    folder = Layout(data_root).landing(day)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / source.name
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+    (folder / "_SUCCESS").touch()
+
+
+def run_bench(
+    work: Path,
+    cache: Path,
+    events: int,
+    users: int,
+    fmt: str = "parquet",
+    history_days: int = 1,
+    seed: int = 7,
+    progress: Callable[[str], None] = print,
+) -> BenchResult:
+    """Prime ``history_days`` nights, then measure one night and the ceiling."""
+    data_root = work / f"data-{fmt}"
+    if data_root.exists():
+        shutil.rmtree(data_root)
+    result = BenchResult(
+        format=fmt,
+        events=events,
+        users=users,
+        history_days=history_days,
+        cores=os.cpu_count() or 1,
+        duckdb_memory_limit=engine.memory_limit(),
+        duckdb_threads=engine.threads(),
+    )
+    primed = time.monotonic()
+    for back in range(history_days, 0, -1):
+        earlier = BENCH_DAY - timedelta(days=back)
+        land(data_root, earlier, cached_day(cache, earlier, events, users, seed, fmt))
+        progress(f"priming night {earlier} ({history_days - back + 1} of {history_days})")
+        _run_night(data_root, earlier, rss=None)
+    result.priming_seconds = time.monotonic() - primed
+
+    day_file = cached_day(cache, BENCH_DAY, events, users, seed, fmt)
+    land(data_root, BENCH_DAY, day_file)
+    rss = PeakRss()
+    try:
+        progress(f"night {BENCH_DAY}: {events:,} events, {users:,} users, from {fmt}")
+        began = time.monotonic()
+        result.steps = _run_night(data_root, BENCH_DAY, rss, progress)
+        result.night_seconds = time.monotonic() - began
+        result.night_peak_rss_mb = max(s.peak_rss_mb for s in result.steps)
+        result.events_per_second = events / result.night_seconds
+        parquet_file = cached_day(cache, BENCH_DAY, events, users, seed, "parquet")
+        progress("engine ceiling: per-user aggregates in one DuckDB query on the Parquet file")
+        with rss.window() as peak, engine.connect(work / "tmp") as con:
+            began = time.monotonic()
+            engine.view(con, "bench_events", parquet_file)
+            con.execute(engine.sql("bench/ceiling")).fetchall()
+            result.ceiling_seconds = time.monotonic() - began
+        result.ceiling_peak_rss_mb = peak()
+    finally:
+        rss.close()
+    result.night_over_ceiling = result.night_seconds / result.ceiling_seconds
+    return result
+
+
+def _run_night(
+    data_root: Path,
+    day: date,
+    rss: PeakRss | None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> list[StepFigures]:
+    started_at = datetime.now(UTC)
+    steps: list[tuple[str, Callable[[Path, date], object]]] = [
+        *STEPS,
+        ("publish", lambda root, d: publish(root, d, started_at)),
+    ]
+    figures = []
+    for name, step in steps:
+        if rss is None:
+            step(data_root, day)
+            continue
+        rows_in = _rows(data_root, day, STEP_INPUTS.get(name, ()))
+        with rss.window() as peak:
+            began = time.monotonic()
+            step(data_root, day)
+            seconds = time.monotonic() - began
+        rows_out = _rows(data_root, day, STEP_OUTPUTS.get(name, ()))
+        if name == "ingest":
+            rows_in = _landing_rows(Layout(data_root), day)  # known once ingest has counted
+        figures.append(StepFigures(name, seconds, rows_in, rows_out, peak()))
+        progress(
+            f"  {name:<14} {seconds:8.1f} s  rows in {rows_in:>13,}  out {rows_out:>13,}"
+            f"  peak RSS {peak():8,.0f} MB"
+        )
+    return figures
+
+
+# What each step reads and writes, by Layout table name, for the rows columns.
+STEP_INPUTS: dict[str, tuple[str, ...]] = {
+    "ingest": (),
+    "safety_brake": ("events",),
+    "gaming_groups": ("events",),
+    "features": ("events",),
+    "state": ("daily_features", "previous_state"),
+    "score": ("state",),
+    "archetypes": ("graded",),
+    "gaming": ("scores",),
+    "checks": ("scores", "user_features"),
+    "publish": ("scores", "user_features", "user_networks", "gaming_flags"),
+}
+STEP_OUTPUTS: dict[str, tuple[str, ...]] = {
+    "ingest": ("events", "quarantine"),
+    "safety_brake": (),
+    "gaming_groups": ("gaming_groups",),
+    "features": ("daily_features",),
+    "state": ("state",),
+    "score": ("graded",),
+    "archetypes": ("scores",),
+    "gaming": ("gaming_flags", "gaming_jumps"),
+    "checks": (),
+    "publish": ("scores", "user_features", "user_networks", "gaming_flags"),
+}
+
+
+def _rows(data_root: Path, day: date, tables: tuple[str, ...]) -> int:
+    layout = Layout(data_root)
+    files: list[Path] = []
+    for table in tables:
+        if table == "previous_state":
+            table, when = "state", day - timedelta(days=1)
+        else:
+            when = day
+        files += sorted((layout.root / table / f"dt={when}").glob("*.parquet"))
+    if not files:
+        return 0
+    with engine.connect(layout.duckdb_temp) as con:
+        return sum(engine.parquet_rows(con, path) for path in files)
+
+
+def _landing_rows(layout: Layout, day: date) -> int:
+    from transforms.ingest import read_counts
+
+    try:
+        return read_counts(layout.root, day).events_read
+    except FileNotFoundError:
+        return 0
+
+
+def render_table(result: BenchResult) -> str:
+    lines = [
+        f"clout bench: {result.events:,} events, {result.users:,} users, from {result.format}, "
+        f"{result.history_days} day(s) of history; {result.cores} cores, DuckDB memory_limit "
+        f"{result.duckdb_memory_limit}, {result.duckdb_threads} threads",
+        f"{'step':<14} {'seconds':>9} {'rows in':>14} {'rows out':>14} {'peak RSS MB':>12}",
+    ]
+    for s in result.steps:
+        lines.append(
+            f"{s.step:<14} {s.seconds:9.1f} {s.rows_in:14,} {s.rows_out:14,} {s.peak_rss_mb:12,.0f}"
+        )
+    lines += [
+        f"{'night':<14} {result.night_seconds:9.1f} {'':>14} {'':>14} "
+        f"{result.night_peak_rss_mb:12,.0f}",
+        f"{'ceiling':<14} {result.ceiling_seconds:9.1f} {'':>14} {'':>14} "
+        f"{result.ceiling_peak_rss_mb:12,.0f}",
+        f"events per second: {result.events_per_second:,.0f}; night / ceiling: "
+        f"{result.night_over_ceiling:.2f}; priming {result.priming_seconds:.1f} s",
+    ]
+    return "\n".join(lines)
+
+
+def write_json(result: BenchResult, path: Path) -> None:
+    engine.write_json(path, json.loads(json.dumps(asdict(result))))
