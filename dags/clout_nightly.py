@@ -8,7 +8,7 @@ The run whose data interval is `[D 00:00, D+1 00:00)` UTC processes the dump
 | task | what it does |
 |---|---|
 | `wait_for_inputs` | waits (reschedule mode, up to 12 h, then fails saying what is missing) for the dump's `_SUCCESS` marker and for night D-1 to be published, up to date and not queued to run again: day D's 90-day state is built on D-1's, so the nights of a backfill run in date order even when several runs are allowed at once. Refuses at once a rerun that would leave later published nights stale (below) |
-| `ingest` | validates every row against the landing contract; bad rows go to `quarantine/dt=D/` with a reason; duplicate `event_id`s (today's, or accepted on the 89 days before) are counted, not loaded |
+| `ingest` | validates every row against the landing contract; bad rows go to `quarantine/dt=D/` with a reason; duplicate `event_id`s (today's, or accepted on the 89 days before with a timestamp on the same date) are counted, not loaded |
 | `safety_brake` | stops the night, without retrying, when more than `CLOUT_MAX_QUARANTINE_SHARE` (default 5%) of the rows were quarantined or a network that sent data on each of the last 7 days sent none; the message names the cause |
 | `gaming_groups` | searches the day's (actor, target, post, time) edges for bought followers, like farms (lockstep), engagement pods and sock puppets; writes `gaming_groups/dt=D/` and the pairs whose engagement the score holds out for 90 days |
 | `features` | per-user counts of what each user gave and received that day (per network too, and the part held out as gaming), and their topics |

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 BENCH_DAY = date(2026, 6, 1)
 FORMATS = {"parquet": "events.parquet", "jsonl.gz": "events.jsonl.gz"}
+# Part of the cache folder's name: a change to sql/bench/synthetic_day.sql bumps it.
+GENERATOR_VERSION = 2
 
 
 @dataclass
@@ -99,7 +101,7 @@ def _rss_bytes() -> int:
 
 def cached_day(cache: Path, day: date, events: int, users: int, seed: int, fmt: str) -> Path:
     """The synthetic dump of ``day`` in ``fmt``, generated once into ``cache``."""
-    folder = cache / f"events-{events}-users-{users}-seed-{seed}" / f"dt={day}"
+    folder = cache / f"v{GENERATOR_VERSION}-events-{events}-users-{users}-seed-{seed}" / f"dt={day}"
     target = folder / FORMATS[fmt]
     if target.exists():
         return target

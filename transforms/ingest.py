@@ -5,7 +5,9 @@ Every row read ends up accepted, quarantined or counted as a duplicate:
 ``events_read = events_accepted + events_quarantined + events_duplicate``.
 A file that cannot be read at all (or is empty, or is not a regular file) counts as one
 quarantined record and, when it is a regular file, is copied whole beside the quarantine
-table. An event id already accepted on any of the 89 days before is a duplicate too.
+table. An event id already accepted on any of the 89 days before, with a timestamp on the
+same date, is a duplicate too (a re-sent file); the event index makes that check read only
+the dates today's timestamps fall on.
 
 Only regular files directly inside the day's folder are read; symbolic links are
 quarantined unread. File names and contents reach DuckDB as bound parameters, never as
@@ -19,6 +21,7 @@ import logging
 import os
 import shutil
 import time
+import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -35,6 +38,8 @@ JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 PARQUET_SUFFIXES = (".parquet",)
 REQUIRED_COLUMNS = ("event_id", "ts", "network", "actor_id", "action")
 OPTIONAL_TEXT_COLUMNS = ("target_user_id", "target_post_id", "post_id")
+# DuckDB's row number column of a Parquet file: a file may not have a column of that name.
+ROW_NUMBER_COLUMN = "file_row_number"
 
 QUARANTINE_COLUMNS = """
     source_file varchar, line_number bigint, reason varchar, detail varchar, raw varchar
@@ -88,42 +93,49 @@ def ingest_day(data_root: Path, day: date) -> IngestCounts:
         )
     started = time.monotonic()
     files = landing_files(layout.landing(day))
-    with engine.connect(layout.duckdb_temp) as con:
+    # Row order in the outputs carries no meaning (quarantine is sorted explicitly).
+    with engine.connect(layout.duckdb_temp, keep_order=False) as con:
         _create_work_tables(con)
         unreadable: list[tuple[Path, str, str]] = []
+        parquet_files: list[Path] = []
         for path in files:
-            problem = _load_file(con, path)
+            problem = _load_file(con, path, parquet_files)
             if problem is not None:
                 reason, detail = problem
                 unreadable.append((path, reason, detail))
                 _quarantine_file(con, layout, day, path, reason, detail)
+        _create_parsed_rows(con, len(parquet_files))
 
         oldest = datetime.combine(day - timedelta(days=WINDOW_DAYS - 1), dtime(), UTC)
         newest = datetime.combine(day + timedelta(days=2), dtime(), UTC)
         engine.set_variables(con, dump_date=day, oldest_ts=oldest, newest_ts=newest)
-        con.execute("create temp table validated_rows as " + engine.sql("ingest/validate_events"))
+        # A view, not a table: Parquet rows are read where they lie, never copied, and
+        # each query below reads only the columns it needs.
+        con.execute("create temp view validated_rows as " + engine.sql("ingest/validate_events"))
         _load_earlier_event_ids(con, layout, day)
         accepted = engine.write_parquet(
             con, engine.sql("ingest/accepted_events"), layout.events(day)
         )
         engine.view(con, "day_events", layout.events(day))
+        _write_event_index(con, layout, day)
         engine.write_parquet(con, engine.sql("ingest/batch_profile"), layout.batch_profile(day))
-        con.execute(
+        (invalid,) = con.execute(
             """
             insert into quarantined
             select source_file, line_number, reason, reason_detail, raw
             from validated_rows where reason is not null
             """
-        )
+        ).fetchall()[0]
+        _keep_parquet_rows_as_read(con, parquet_files)
         quarantined = engine.write_parquet(
             con,
             "select getvariable('dump_date') as run_date, * from quarantined "
             "order by source_file, line_number nulls first",
             layout.quarantine(day),
         )
-        valid, read_rows = con.execute(
-            "select count(*) filter (where reason is null), count(*) from validated_rows"
-        ).fetchone()
+        # Counting parsed rows reads no column, so it costs no validation pass.
+        (read_rows,) = con.execute("select count(*) from parsed_rows").fetchall()[0]
+        valid = read_rows - invalid
         rejected_lines = con.execute("select count(*) from rejected_lines").fetchone()[0]
         late = con.execute("select count(*) filter (where is_late) from day_events").fetchone()[0]
         seen_before = con.execute(
@@ -171,7 +183,7 @@ def read_counts(data_root: Path, day: date) -> IngestCounts:
 def _create_work_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """
-        create temp table parsed_rows (
+        create temp table jsonl_rows (
             source_file varchar, line_number bigint, raw varchar,
             problem varchar, problem_detail varchar,
             event_id varchar, ts_text varchar, ts_value timestamptz, network varchar,
@@ -187,22 +199,81 @@ def _create_work_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _load_earlier_event_ids(con: duckdb.DuckDBPyConnection, layout: Layout, day: date) -> None:
-    """The ids accepted on the 89 days before ``day``: a re-sent file is not new events."""
-    earlier = [
-        str(layout.events(day - timedelta(days=back)))
-        for back in range(1, WINDOW_DAYS)
-        if layout.events(day - timedelta(days=back)).exists()
-    ]
-    if earlier:
+    """The ids accepted on the 89 days before ``day`` with a timestamp on a date that
+    today's rows carry: a re-sent file is not new events.
+
+    Only those dates' parts of the event index are read, so the cost follows the day's
+    timestamps (today, and the few days late events come from), not the history's length.
+    A day ingested before the index existed is read whole instead.
+    """
+    (ts_dates,) = con.execute(
+        """
+        select list(distinct ts_date order by ts_date) from (
+            select cast(coalesce(ts_value, try_cast(upper(ts_text) as timestamptz)) as date)
+                as ts_date
+            from parsed_rows
+        )
+        where ts_date between $oldest and $newest
+        """,
+        {"oldest": day - timedelta(days=WINDOW_DAYS - 1), "newest": day + timedelta(days=1)},
+    ).fetchall()[0]
+    first_day = day - timedelta(days=WINDOW_DAYS - 1)
+    indexed: list[str] = []
+    whole_days: set[date] = set()
+    for ts_date in ts_dates or []:
+        # An event accepted on day A has a timestamp from A-89 to A+1.
+        arrival = max(ts_date - timedelta(days=1), first_day)
+        while arrival < day:
+            folder = layout.event_index(arrival)
+            if folder.is_dir():
+                indexed += [
+                    str(f) for f in sorted((folder / f"ts_date={ts_date}").glob("*.parquet"))
+                ]
+            elif layout.events(arrival).exists():
+                whole_days.add(arrival)
+            arrival += timedelta(days=1)
+    if indexed:
         con.execute(
             "insert into earlier_event_ids "
             "select event_id from read_parquet($files, hive_partitioning = false)",
-            {"files": earlier},
+            {"files": indexed},
+        )
+    if whole_days:
+        con.execute(
+            "insert into earlier_event_ids "
+            "select event_id from read_parquet($files, hive_partitioning = false) "
+            "where cast(ts as date) in (select unnest($dates))",
+            {"files": [str(layout.events(d)) for d in sorted(whole_days)], "dates": ts_dates},
         )
 
 
-def _load_file(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, str] | None:
-    """Append the file's rows to ``parsed_rows``; return (reason, detail) if it is unreadable."""
+def _write_event_index(con: duckdb.DuckDBPyConnection, layout: Layout, day: date) -> None:
+    """Write the day's accepted ids by timestamp date into a hidden folder, then swap it
+    in: a rerun replaces the day's index whole, and a killed one leaves the old one."""
+    target = layout.event_index(day)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in target.parent.glob(f".{target.name}.*.tmp*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    tmp = engine.temporary_sibling(target)
+    con.execute(
+        "copy (select event_id, cast(ts as date) as ts_date from day_events) "
+        f"to {engine.quote_path(tmp)} "
+        "(format parquet, compression zstd, compression_level 1, partition_by (ts_date))"
+    )
+    if not tmp.exists():
+        tmp.mkdir()  # a day with no accepted events still has its (empty) index
+    old = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp-old")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(tmp, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _load_file(
+    con: duckdb.DuckDBPyConnection, path: Path, parquet_files: list[Path]
+) -> tuple[str, str] | None:
+    """Load a JSONL file's lines into ``jsonl_rows``, or check a Parquet file and add it to
+    ``parquet_files`` (read in place later); return (reason, detail) if it is unusable."""
     name = path.name
     if path.is_symlink():
         return (
@@ -221,9 +292,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, str] | 
         if name.endswith(JSONL_SUFFIXES):
             _load_jsonl(con, path)
         else:
-            problem = _load_parquet(con, path)
-            if problem is not None:
-                return problem
+            return _check_parquet(con, path, parquet_files)
     except duckdb.Error as error:
         # The file's fault: an IO or invalid-input error, or the bare Error DuckDB raises
         # for some corrupt Parquet footers. Any other error (a SQL mistake) is ours.
@@ -242,7 +311,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, str] | 
 
 def _rows_loaded(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute(
-        "select (select count(*) from parsed_rows) + (select count(*) from rejected_lines)"
+        "select (select count(*) from jsonl_rows) + (select count(*) from rejected_lines)"
     ).fetchone()[0]
 
 
@@ -293,7 +362,7 @@ def _load_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         from file_lines l
         """
     )
-    con.execute("insert into parsed_rows by name " + engine.sql("ingest/jsonl_fields"))
+    con.execute("insert into jsonl_rows by name " + engine.sql("ingest/jsonl_fields"))
     con.execute(
         """
         insert into quarantined
@@ -340,7 +409,12 @@ def _keep_exact_bytes(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     )
 
 
-def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, str] | None:
+def _check_parquet(
+    con: duckdb.DuckDBPyConnection, path: Path, parquet_files: list[Path]
+) -> tuple[str, str] | None:
+    """Check a Parquet file's schema and that every page of the columns clout reads decodes,
+    then make it the view ``parquet_file_<n>`` in the contract's shape, read in place by
+    the queries that follow. Its path reaches DuckDB as a value, never as SQL text."""
     params = {"path": str(path)}
     columns = {
         row[0]: row[1]
@@ -354,6 +428,11 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, str]
             "schema_mismatch",
             f"{path.name}: required column(s) missing: {', '.join(missing)}",
         )
+    if ROW_NUMBER_COLUMN in columns:
+        return (
+            "schema_mismatch",
+            f"{path.name}: column {ROW_NUMBER_COLUMN} is reserved: clout numbers the rows",
+        )
     ts_type = columns["ts"].upper()
     if ts_type.startswith("TIMESTAMP"):
         # A naive Parquet timestamp is taken as UTC, the Parquet convention.
@@ -362,51 +441,82 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, str]
         ts_text, ts_value = "ts", "null::timestamptz"
     else:
         return ("schema_mismatch", f"{path.name}: column ts is {ts_type}, not a timestamp")
-    text_columns = []
+    fields = {"ts_text": ts_text, "ts_value": ts_value}
     for column in ("event_id", "network", "actor_id", "action", *OPTIONAL_TEXT_COLUMNS):
         if column in columns and columns[column].upper() != "VARCHAR":
             return (
                 "schema_mismatch",
                 f"{path.name}: column {column} is {columns[column]}, not a string",
             )
-        text_columns.append(column if column in columns else f"null::varchar as {column}")
-    topics = "null::varchar[] as topics"
+        fields[column] = column if column in columns else "null::varchar"
+    fields["topics"] = "null::varchar[]"
     if "topics" in columns:
         if columns["topics"].upper() != "VARCHAR[]":
             return (
                 "schema_mismatch",
                 f"{path.name}: column topics is {columns['topics']}, not a list of strings",
             )
-        topics = "topics"
-    # Only this module's own column expressions go into the SQL text; the file's path and
-    # name are bound parameters.
-    con.execute("drop table if exists parquet_rows")
-    con.execute(
-        """
-        create temp table parquet_rows (
-            source_file varchar, line_number bigint, raw varchar, ts_text varchar,
-            ts_value timestamptz, event_id varchar, network varchar, actor_id varchar,
-            action varchar, target_user_id varchar, target_post_id varchar, post_id varchar,
-            topics varchar[]
-        )
-        """
-    )
-    con.execute(
-        f"""
-        insert into parquet_rows by name
-        select $source_file as source_file,
-               row_number() over () as line_number,
-               to_json(t)::varchar as raw,
-               {ts_text} as ts_text,
-               {ts_value} as ts_value,
-               {", ".join(text_columns)},
-               {topics}
-        from read_parquet($path, hive_partitioning = false) t
-        """,
-        {**params, "source_file": path.name},
-    )
-    con.execute("insert into parsed_rows by name " + engine.sql("ingest/parquet_fields"))
+        fields["topics"] = "topics"
+    read = [column for column in fields.values() if column in columns]
+    # Reading in place means a corrupt page would only surface in a later query; decoding
+    # the columns now quarantines the file instead (a scan, not a copy).
+    rows = con.execute(
+        f"select count(*), {', '.join(f'min(hash({c}))' for c in read)} "
+        "from read_parquet($path, hive_partitioning = false)",
+        params,
+    ).fetchall()[0][0]
+    if rows == 0:
+        return ("empty_file", f"{path.name} holds no rows")
+    relation = con.read_parquet(str(path), file_row_number=True, hive_partitioning=False)
+    relation.project(
+        duckdb.ConstantExpression(path.name).alias("source_file"),
+        duckdb.SQLExpression(f"{ROW_NUMBER_COLUMN} + 1").alias("line_number"),
+        *(duckdb.SQLExpression(expression).alias(name) for name, expression in fields.items()),
+    ).create_view(f"parquet_file_{len(parquet_files)}")
+    parquet_files.append(path)
     return None
+
+
+def _create_parsed_rows(con: duckdb.DuckDBPyConnection, parquet_count: int) -> None:
+    """The view ``parsed_rows``: the JSONL lines loaded, and every Parquet file in place."""
+    files = " union all by name ".join(
+        f"select * from parquet_file_{n}" for n in range(parquet_count)
+    )
+    if files:
+        con.execute(f"create temp view parquet_rows as {files}")
+    else:
+        con.execute(
+            "create temp view parquet_rows as "
+            "select * exclude (raw, problem, problem_detail) from jsonl_rows where false"
+        )
+    con.execute("create temp view parquet_fields as " + engine.sql("ingest/parquet_fields"))
+    con.execute(
+        "create temp view parsed_rows as "
+        "select * from jsonl_rows union all by name select * from parquet_fields"
+    )
+
+
+def _keep_parquet_rows_as_read(con: duckdb.DuckDBPyConnection, parquet_files: list[Path]) -> None:
+    """Give each quarantined Parquet row its raw form: the row as JSON, every column of the
+    file included. Only those rows are converted, never the whole file."""
+    for path in parquet_files:
+        con.execute(
+            f"""
+            update quarantined set raw = source.raw
+            from (
+                select {ROW_NUMBER_COLUMN} + 1 as line_number,
+                       to_json(struct_pack(*columns(* exclude ({ROW_NUMBER_COLUMN}))))::varchar
+                           as raw
+                from read_parquet($path, file_row_number = true, hive_partitioning = false)
+                where {ROW_NUMBER_COLUMN} + 1 in (
+                    select line_number from quarantined where source_file = $name
+                )
+            ) as source
+            where quarantined.source_file = $name
+                and quarantined.line_number = source.line_number
+            """,
+            {"path": str(path), "name": path.name},
+        )
 
 
 def _quarantine_file(

@@ -46,6 +46,11 @@ class Layout:
     def events(self, day: date) -> Path:
         return self._file("events", day, "events.parquet")
 
+    def event_index(self, day: date) -> Path:
+        """The ids of the events accepted on ``day``, one folder per UTC date of their
+        timestamps (``ts_date=X/``): what later days' ingest checks for duplicates."""
+        return self.root / "event_index" / partition(day)
+
     def quarantine(self, day: date) -> Path:
         return self._file("quarantine", day, "quarantine.parquet")
 

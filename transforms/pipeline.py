@@ -40,6 +40,7 @@ STEPS: tuple[tuple[str, Callable[[Path, date], object]], ...] = (
 # clear_day removes. Not the dump (landing), nor what is published, nor run_log.
 NIGHT_OUTPUTS = (
     "events",
+    "event_index",
     "quarantine",
     "batch_profile",
     "gaming_groups",

@@ -1,19 +1,20 @@
 -- One synthetic day of the landing contract for the benchmark, built from integers alone so
 -- any size comes out the same for the same seed: heavy-tailed activity (a few users act a
 -- lot) and popularity (a few users receive most reactions), the action mix of a real feed,
--- three networks, a timestamp anywhere in the day, topics on a third of the posts.
+-- three networks, a timestamp anywhere in the day, topics on a third of the posts. Each day
+-- draws anew, so pairs of users repeat across days only as often as popularity makes them.
 -- Variables: bench_day (date), events, users (user ids run from u0 to u<users-1>), seed.
 with
 
 numbered as (
     select
         range as i,
-        hash(range, getvariable('seed'), 'actor') % 1000000007 / 1000000007.0 as u_actor,
-        hash(range, getvariable('seed'), 'target') % 1000000007 / 1000000007.0 as u_target,
-        hash(range, getvariable('seed'), 'action') % 1000 as u_action,
-        hash(range, getvariable('seed'), 'network') % 10 as u_network,
-        hash(range, getvariable('seed'), 'ts') % 86400000 as ms_of_day,
-        hash(range, getvariable('seed'), 'misc') as misc
+        hash(range, getvariable('seed'), getvariable('bench_day'), 'actor') % 1000000007 / 1000000007.0 as u_actor,
+        hash(range, getvariable('seed'), getvariable('bench_day'), 'target') % 1000000007 / 1000000007.0 as u_target,
+        hash(range, getvariable('seed'), getvariable('bench_day'), 'action') % 1000 as u_action,
+        hash(range, getvariable('seed'), getvariable('bench_day'), 'network') % 10 as u_network,
+        hash(range, getvariable('seed'), getvariable('bench_day'), 'ts') % 86400000 as ms_of_day,
+        hash(range, getvariable('seed'), getvariable('bench_day'), 'misc') as misc
     from range(getvariable('events'))
 ),
 

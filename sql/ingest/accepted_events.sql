@@ -2,7 +2,7 @@
 -- (files in name order, then line order), timestamps normalised to UTC. An id already
 -- accepted on one of the 89 days before is a duplicate, not a new event.
 -- Input views: validated_rows (validate_events.sql), earlier_event_ids.
--- Variable: dump_date.
+-- Variable: dump_date. The rows' order in the file carries no meaning.
 with
 
 validated_rows as (
@@ -49,4 +49,3 @@ final as (
 )
 
 select * from final
-order by event_id

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -101,7 +102,8 @@ def read(path: Path, order: str = "") -> list[dict[str, Any]]:
 
 
 def events(root: Path) -> list[dict[str, Any]]:
-    return read(Layout(root).events(DAY))
+    # The file's row order carries no meaning; event ids are unique in it.
+    return read(Layout(root).events(DAY), "order by event_id")
 
 
 def quarantine(root: Path) -> list[dict[str, Any]]:
@@ -1399,6 +1401,61 @@ def test_an_event_accepted_on_an_earlier_day_is_a_duplicate(tmp_path: Path) -> N
     assert counts.events_duplicate_earlier_days == 2
     assert [r["event_id"] for r in events(tmp_path)] == ["new1"]
     assert quarantine(tmp_path) == []
+
+
+def ingest_earlier(root: Path, arrival: date, *events_: dict[str, Any]) -> None:
+    folder = Layout(root).landing(arrival)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "a.jsonl").write_bytes(jsonl(*events_))
+    (folder / "_SUCCESS").touch()
+    ingest_day(root, arrival)
+
+
+def test_the_duplicate_check_reads_only_the_dates_todays_timestamps_fall_on(
+    tmp_path: Path,
+) -> None:
+    # Day 1 and day 3 of the window; day 3 also brought a late event from day 1.
+    ingest_earlier(tmp_path, date(2026, 1, 1), event("d1", ts="2026-01-01T09:00:00Z"))
+    ingest_earlier(
+        tmp_path,
+        date(2026, 1, 3),
+        event("d3", ts="2026-01-03T09:00:00Z"),
+        event("late", ts="2026-01-01T23:00:00Z"),
+    )
+    index = Layout(tmp_path).event_index(date(2026, 1, 3))
+    assert sorted(p.name for p in index.iterdir()) == ["ts_date=2026-01-01", "ts_date=2026-01-03"]
+    # Break every index part of 2026-01-03's own date: today's rows never touch it.
+    for part in (index / "ts_date=2026-01-03").glob("*.parquet"):
+        part.write_bytes(b"not parquet")
+    landing(
+        tmp_path,
+        {"today.jsonl": jsonl(event("new"), event("late", ts="2026-01-01T23:00:00Z"))},
+    )
+    counts = ingest_day(tmp_path, DAY)
+    assert_counts(counts, events_read=2, events_accepted=1, events_duplicate=1)
+    assert counts.events_duplicate_earlier_days == 1
+    assert [r["event_id"] for r in events(tmp_path)] == ["new"]
+
+
+def test_a_day_ingested_before_the_event_index_existed_is_read_whole(tmp_path: Path) -> None:
+    earlier = DAY - timedelta(days=2)
+    ingest_earlier(tmp_path, earlier, event("old", ts="2026-01-03T10:00:00Z"))
+    shutil.rmtree(Layout(tmp_path).event_index(earlier))
+    landing(tmp_path, {"resent.jsonl": jsonl(event("old", ts="2026-01-03T10:00:00Z"))})
+    counts = ingest_day(tmp_path, DAY)
+    assert_counts(counts, events_read=1, events_accepted=0, events_duplicate=1)
+
+
+def test_a_rerun_replaces_the_days_event_index_whole(tmp_path: Path) -> None:
+    landing(tmp_path, {"a.jsonl": jsonl(event("e1", ts="2026-01-04T10:00:00Z"))})
+    ingest_day(tmp_path, DAY)
+    index = Layout(tmp_path).event_index(DAY)
+    assert [p.name for p in index.iterdir()] == ["ts_date=2026-01-04"]
+    # The partner corrects the dump: the event was from today after all.
+    landing(tmp_path, {"a.jsonl": jsonl(event("e1", ts="2026-01-05T10:00:00Z"))})
+    ingest_day(tmp_path, DAY)
+    assert [p.name for p in index.iterdir()] == ["ts_date=2026-01-05"]
+    assert not [p for p in index.parent.iterdir() if p.name.startswith(".")]
 
 
 def test_an_event_from_beyond_the_window_is_not_a_duplicate_of_it(tmp_path: Path) -> None:
