@@ -9,8 +9,12 @@ import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from transforms.airflow_stack import AirflowStack
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -46,6 +50,20 @@ def airflow_db() -> None:
     from airflow.utils.db import initdb
 
     initdb()
+
+
+def airflow_stack(tmp_path: Path, data_root: Path, database_url: str | None) -> AirflowStack:
+    """The four Airflow components over ``data_root``, every port free, a fresh home."""
+    from transforms.airflow_stack import AirflowStack
+
+    return AirflowStack(
+        home=tmp_path / "airflow-home",
+        data_root=data_root,
+        port=free_port(),
+        log_server_port=free_port(),
+        trigger_log_server_port=free_port(),
+        database_url=database_url,
+    )
 
 
 def free_port() -> int:

@@ -16,13 +16,15 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pytest
 
-from tests.conftest import free_port, generate_network
+from tests.conftest import airflow_stack, generate_network
 from transforms.airflow_stack import AirflowStack, AirflowStackError
 from transforms.layout import Layout
 from transforms.pipeline import run_range
@@ -30,6 +32,7 @@ from transforms.publish import stale_dates
 
 FIRST, LAST = date(2026, 1, 1), date(2026, 1, 3)
 BACKFILL_TIMEOUT_S = 900
+T = TypeVar("T")
 
 
 def scores(data_root: Path) -> list[tuple]:
@@ -57,17 +60,23 @@ def backfill_runs(stack: AirflowStack) -> list[dict]:
     return [run for run in runs if run["run_type"] == "backfill"]
 
 
-def submit_backfill(stack: AirflowStack, body: dict) -> dict:
-    # On SQLite, Airflow refuses a backfill while the scheduler holds the database
-    # (503, "Database is locked"); an operator clicks again, so does the test.
+def while_database_locked(call: Callable[[], T]) -> T:
+    """On SQLite, Airflow refuses a backfill while the scheduler holds the database (the
+    REST API answers 503 "Database is locked", the CLI fails with it); an operator tries
+    again, so does the test."""
     for attempt in range(20):
         try:
-            return stack.api("POST", "backfills", body)
+            return call()
         except AirflowStackError as error:
-            if "503" not in str(error) or attempt == 19:
+            busy = "503" in str(error) or "locked" in str(error).lower()
+            if not busy or attempt == 19:
                 raise
             time.sleep(3)
     raise AssertionError("unreachable")
+
+
+def submit_backfill(stack: AirflowStack, body: dict) -> dict:
+    return while_database_locked(lambda: stack.api("POST", "backfills", body))
 
 
 def wait_for_backfill_completed(stack: AirflowStack, backfill_id: int) -> None:
@@ -103,14 +112,7 @@ def test_rest_and_cli_backfills_give_the_warehouse_clout_run_gives(
     shutil.copytree(airflow_root / "landing", reference_root / "landing")
     run_range(reference_root, FIRST, LAST)
 
-    stack = AirflowStack(
-        home=tmp_path / "airflow-home",
-        data_root=airflow_root,
-        port=free_port(),
-        log_server_port=free_port(),
-        trigger_log_server_port=free_port(),
-        database_url=metadata_database_url,
-    )
+    stack = airflow_stack(tmp_path, airflow_root, metadata_database_url)
     with stack:
         pids = [process.pid for process in stack.processes.values()]
         stack.wait_for_dag()
@@ -154,18 +156,12 @@ def test_rest_and_cli_backfills_give_the_warehouse_clout_run_gives(
 
         # The CLI, rerunning all three nights ("All Runs", as after a partner re-sends
         # dumps) with several runs allowed at once: they still go in date order.
-        for attempt in range(20):
-            try:
-                stack.airflow(
-                    "backfill", "create", "--dag-id", "clout_nightly",
-                    "--from-date", str(FIRST), "--to-date", str(LAST),
-                    "--reprocess-behavior", "completed", "--max-active-runs", "3",
-                )  # fmt: skip
-                break
-            except AirflowStackError as error:
-                if "locked" not in str(error).lower() or attempt == 19:
-                    raise
-                time.sleep(3)
+        rerun_all = (
+            "backfill", "create", "--dag-id", "clout_nightly",
+            "--from-date", str(FIRST), "--to-date", str(LAST),
+            "--reprocess-behavior", "completed", "--max-active-runs", "3",
+        )  # fmt: skip
+        while_database_locked(lambda: stack.airflow(*rerun_all))
         (cli_backfill,) = [
             b for b in stack.api("GET", "backfills?dag_id=clout_nightly")["backfills"]
             if b["id"] not in (backfill["id"], refused["id"])

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, free_port, generate_network
-from transforms.airflow_stack import AirflowStack
+from tests.conftest import REPO, airflow_stack, generate_network
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Chromium as root on a closed network (stack.md): no sandbox, no background traffic.
@@ -45,14 +44,7 @@ def test_a_backfill_from_the_ui_dialog_runs_every_night(
 
     data_root = tmp_path / "data"
     generate_network(data_root, users=300, days=3, seed=9)
-    stack = AirflowStack(
-        home=tmp_path / "airflow-home",
-        data_root=data_root,
-        port=free_port(),
-        log_server_port=free_port(),
-        trigger_log_server_port=free_port(),
-        database_url=metadata_database_url,
-    )
+    stack = airflow_stack(tmp_path, data_root, metadata_database_url)
     OUTPUT.mkdir(parents=True, exist_ok=True)
     with stack:
         stack.wait_for_dag()

@@ -12,7 +12,6 @@ aggregates (``sql/bench/ceiling.sql``): the ceiling the night is held against.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -307,4 +306,4 @@ def render_table(result: BenchResult) -> str:
 
 
 def write_json(result: BenchResult, path: Path) -> None:
-    engine.write_json(path, json.loads(json.dumps(asdict(result))))
+    engine.write_json(path, asdict(result))
