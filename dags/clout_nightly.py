@@ -11,9 +11,10 @@ The run whose data interval is `[D 00:00, D+1 00:00)` UTC processes the dump
 | `ingest` | validates every row against the landing contract; bad rows go to `quarantine/dt=D/` with a reason; duplicate `event_id`s (today's, or accepted on the 89 days before with a timestamp on the same date) are counted, not loaded |
 | `safety_brake` | stops the night, without retrying, when more than `CLOUT_MAX_QUARANTINE_SHARE` (default 5%) of the rows were quarantined or a network that sent data on each of the last 7 days sent none; the message names the cause |
 | `gaming_groups` | searches the day's (actor, target, post, time) edges for bought followers, like farms (lockstep), engagement pods and sock puppets; writes `gaming_groups/dt=D/` and the pairs whose engagement the score holds out for 90 days |
-| `features` | per-user counts of what each user gave and received that day (per network too, and the part held out as gaming), and their topics |
-| `state` | each user's 90-day memory: yesterday's state + today - the day leaving the window |
-| `score` | signals (reach, amplification, network impact, audience), raw score, grade on the curve |
+| `plan_shards` | splits the users into `CLOUT_SHARDS` shards (default 1) by a hash of `user_id`: `features` and `state` run once per shard, as mapped tasks a Celery or Kubernetes deployment spreads over workers |
+| `features` (mapped) | per-user counts of what each user gave and received that day (per network too, and the part held out as gaming), and their topics |
+| `state` (mapped) | each user's 90-day memory: yesterday's state + today - the day leaving the window; the 90-day reach (distinct people) it gives |
+| `score` | signals (reach, amplification, network impact, audience), raw score, grade on one curve over every shard's users |
 | `archetypes` | one of the 16 Klout styles from the four axes and the score level |
 | `gaming` | robust-z jumps against the user's own history and the population, each attributed (new, narrow, grouped accounts; network; response time) and flagged only when gaming carried it; flags every account of a gaming group |
 | `checks` | Great Expectations suites in `expectations/`; a failed critical check stops the night before it publishes, leaving the previous night's warehouse in place |
@@ -187,19 +188,29 @@ def clout_nightly():
         return str(detect_gaming_groups(_data_root(), _run_date()))
 
     @task
-    def features(gaming_groups: str) -> str:
-        from transforms.features import build_daily_features
+    def plan_shards(gaming_groups: str) -> list[dict]:
+        from transforms.shards import shard_count_from_env
 
-        return str(build_daily_features(_data_root(), _run_date()))
+        count = shard_count_from_env()
+        return [{"index": index, "count": count} for index in range(count)]
 
     @task
-    def state(daily_features: str) -> str:
+    def features(shard: dict) -> dict:
+        from transforms.features import build_daily_features
+        from transforms.shards import Shard
+
+        path = build_daily_features(_data_root(), _run_date(), Shard(**shard))
+        return {"shard": shard, "daily_features": str(path)}
+
+    @task
+    def state(daily_features: dict) -> str:
+        from transforms.shards import Shard
         from transforms.state import update_state
 
-        return str(update_state(_data_root(), _run_date()))
+        return str(update_state(_data_root(), _run_date(), Shard(**daily_features["shard"])))
 
     @task
-    def score(user_state: str) -> str:
+    def score(user_state: list[str]) -> str:
         from transforms.scoring import score_users
 
         return str(score_users(_data_root(), _run_date()))
@@ -237,7 +248,9 @@ def clout_nightly():
 
     day = wait_for_inputs()
     events = safety_brake(ingest(day))
-    publish(checks(gaming(archetypes(score(state(features(gaming_groups(events))))))))
+    shards = plan_shards(gaming_groups(events))
+    user_state = state.expand(daily_features=features.expand(shard=shards))
+    publish(checks(gaming(archetypes(score(user_state)))))
 
 
 clout_nightly()

@@ -268,6 +268,20 @@ def test_celery_worker_uses_celery(resolved: dict[str, Any]) -> None:
     assert environment(worker)["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://")
 
 
+def test_celery_workers_run_the_night_in_shards(
+    services: dict[str, Any], env_example: dict[str, str]
+) -> None:
+    secrets = {name: "x" for name in SECRET_VARIABLES}
+    as_shipped = resolve(services, {**env_example, **secrets})
+    worker = environment(as_shipped["airflow-worker"])
+    assert worker["CLOUT_SHARDS"] == "4"
+    assert worker["AIRFLOW__CELERY__WORKER_CONCURRENCY"] == "2"
+    # Without Celery the tasks run beside the scheduler, on one machine: one shard.
+    assert environment(as_shipped["airflow-scheduler"])["CLOUT_SHARDS"] == "1"
+    chosen = resolve(services, {**env_example, **secrets, "CLOUT_SHARDS": "8"})
+    assert environment(chosen["airflow-worker"])["CLOUT_SHARDS"] == "8"
+
+
 def test_each_component_runs_its_airflow_command(resolved: dict[str, Any]) -> None:
     expected = {
         "airflow-apiserver": "airflow api-server",

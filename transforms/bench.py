@@ -25,7 +25,7 @@ from pathlib import Path
 
 from transforms import engine
 from transforms.layout import Layout
-from transforms.pipeline import STEPS
+from transforms.pipeline import STEPS, run_step
 from transforms.publish import publish
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ class BenchResult:
     events: int
     users: int
     history_days: int
+    shards: int
     cores: int
     duckdb_memory_limit: str
     duckdb_threads: int
@@ -153,6 +154,7 @@ def run_bench(
     fmt: str = "parquet",
     history_days: int = 1,
     seed: int = 7,
+    shards: int = 1,
     progress: Callable[[str], None] = print,
 ) -> BenchResult:
     """Prime ``history_days`` nights, then measure one night and the ceiling."""
@@ -164,6 +166,7 @@ def run_bench(
         events=events,
         users=users,
         history_days=history_days,
+        shards=shards,
         cores=os.cpu_count() or 1,
         duckdb_memory_limit=engine.memory_limit(),
         duckdb_threads=engine.threads(),
@@ -173,7 +176,7 @@ def run_bench(
         earlier = BENCH_DAY - timedelta(days=back)
         land(data_root, earlier, cached_day(cache, earlier, events, users, seed, fmt))
         progress(f"priming night {earlier} ({history_days - back + 1} of {history_days})")
-        _run_night(data_root, earlier, rss=None)
+        _run_night(data_root, earlier, shards, rss=None)
     result.priming_seconds = time.monotonic() - primed
 
     day_file = cached_day(cache, BENCH_DAY, events, users, seed, fmt)
@@ -182,7 +185,7 @@ def run_bench(
     try:
         progress(f"night {BENCH_DAY}: {events:,} events, {users:,} users, from {fmt}")
         began = time.monotonic()
-        result.steps = _run_night(data_root, BENCH_DAY, rss, progress)
+        result.steps = _run_night(data_root, BENCH_DAY, shards, rss, progress)
         result.night_seconds = time.monotonic() - began
         result.night_peak_rss_mb = max(s.peak_rss_mb for s in result.steps)
         result.events_per_second = events / result.night_seconds
@@ -203,23 +206,24 @@ def run_bench(
 def _run_night(
     data_root: Path,
     day: date,
+    shard_count: int,
     rss: PeakRss | None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> list[StepFigures]:
     started_at = datetime.now(UTC)
-    steps: list[tuple[str, Callable[[Path, date], object]]] = [
+    steps: list[tuple[str, Callable[..., object]]] = [
         *STEPS,
         ("publish", lambda root, d: publish(root, d, started_at)),
     ]
     figures = []
     for name, step in steps:
         if rss is None:
-            step(data_root, day)
+            run_step(name, step, data_root, day, shard_count)
             continue
         rows_in = _rows(data_root, day, STEP_INPUTS.get(name, ()))
         with rss.window() as peak:
             began = time.monotonic()
-            step(data_root, day)
+            run_step(name, step, data_root, day, shard_count)
             seconds = time.monotonic() - began
         rows_out = _rows(data_root, day, STEP_OUTPUTS.get(name, ()))
         if name == "ingest":
@@ -286,7 +290,8 @@ def _landing_rows(layout: Layout, day: date) -> int:
 def render_table(result: BenchResult) -> str:
     lines = [
         f"clout bench: {result.events:,} events, {result.users:,} users, from {result.format}, "
-        f"{result.history_days} day(s) of history; {result.cores} cores, DuckDB memory_limit "
+        f"{result.history_days} day(s) of history, {result.shards} shard(s); "
+        f"{result.cores} cores, DuckDB memory_limit "
         f"{result.duckdb_memory_limit}, {result.duckdb_threads} threads",
         f"{'step':<14} {'seconds':>9} {'rows in':>14} {'rows out':>14} {'peak RSS MB':>12}",
     ]

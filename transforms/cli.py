@@ -84,10 +84,19 @@ def run(
     day: Annotated[str | None, typer.Option("--date", help="The one day to run.")] = None,
     start: Annotated[str | None, typer.Option(help="First day of a range.")] = None,
     end: Annotated[str | None, typer.Option(help="Last day of a range (inclusive).")] = None,
+    shards: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Split the per-user steps into this many shards, run one after another "
+            "(default: CLOUT_SHARDS, or 1). The warehouse is the same for any count.",
+        ),
+    ] = None,
 ) -> None:
     """Run the nightly job for one day (--date) or a range (--start/--end), in date order."""
     from transforms.pipeline import run_range
     from transforms.readiness import RerunRefused
+    from transforms.shards import shard_count_from_env
 
     if day and (start or end):
         raise typer.BadParameter("give either --date or --start/--end, not both")
@@ -100,7 +109,7 @@ def run(
     _setup_logging()
     began = time.monotonic()
     try:
-        warehouse = run_range(data_root, first, last)
+        warehouse = run_range(data_root, first, last, shards or shard_count_from_env())
     except RerunRefused as refused:
         typer.echo(f"error: {refused}", err=True)
         raise typer.Exit(1) from None
@@ -128,6 +137,9 @@ def bench(
         ".bench/work"
     ),
     seed: Annotated[int, typer.Option(help="The same seed gives the same days.")] = 7,
+    shards: Annotated[
+        int, typer.Option(min=1, help="Shards the per-user steps run in, one after another.")
+    ] = 1,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Also write the figures here (JSON).")
     ] = None,
@@ -142,7 +154,7 @@ def bench(
     results = []
     for one in formats:
         result = run_bench(
-            work, cache, events, users, one, history_days, seed, progress=logging.info
+            work, cache, events, users, one, history_days, seed, shards, progress=logging.info
         )
         typer.echo(render_table(result))
         results.append(result)

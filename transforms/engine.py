@@ -178,20 +178,27 @@ def parquet_source(
 
 
 def view(
-    con: duckdb.DuckDBPyConnection, name: str, path: Path, empty_schema: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    path: Path | list[Path],
+    empty_schema: str | None = None,
 ) -> None:
-    """Expose the Parquet file ``path`` as the view ``name`` that a SQL file reads.
+    """Expose the Parquet file ``path`` (or files: a sharded table's parts) as the view
+    ``name`` that a SQL file reads.
 
     With ``empty_schema``, an absent file is an empty table of that schema (an optional
     input, such as yesterday's scores on the first day); without it, an absent file is an
     error that names the step to run first.
     """
-    if Path(path).exists():
-        con.execute(f"create or replace temp view {name} as select * from {parquet_source(path)}")
-    elif empty_schema is not None:
+    paths = [Path(p) for p in path] if isinstance(path, list) else [Path(path)]
+    missing = [p for p in paths if not p.exists()]
+    if not missing:
+        con.execute(f"create or replace temp view {name} as select * from {parquet_source(paths)}")
+    elif empty_schema is not None and len(missing) == len(paths):
         con.execute(f"create or replace temp table {name} ({empty_schema})")
     else:
+        shown = ", ".join(str(p) for p in missing[:3]) + (" ..." if len(missing) > 3 else "")
         raise FileNotFoundError(
-            f"input {name} is missing: {path} does not exist. Run the steps that write it "
-            "first (clout run runs them in order)."
+            f"input {name} is missing: {shown} does not exist. Run the steps that write it "
+            "first (clout run runs them in order; a sharded night needs every shard)."
         )

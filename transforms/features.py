@@ -7,10 +7,11 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from transforms import engine
+from transforms import engine, shards
 from transforms.groups import HELD_OUT_SCHEMA
 from transforms.layout import Layout
 from transforms.scoring import PREV_SCORES_SCHEMA
+from transforms.shards import ALL_USERS, Shard
 
 log = logging.getLogger(__name__)
 
@@ -19,34 +20,43 @@ log = logging.getLogger(__name__)
 UNSCORED_STANDING = 0.1
 
 
-def build_daily_features(data_root: Path, day: date) -> Path:
-    """Write the day's per-user features and topic counts; return the features path."""
+def build_daily_features(data_root: Path, day: date, shard: Shard = ALL_USERS) -> Path:
+    """Write the day's per-user features and topic counts for ``shard``'s users; return
+    the features path (the shard's file)."""
     layout = Layout(data_root)
     started = time.monotonic()
     with engine.connect(layout.duckdb_temp) as con:
-        engine.view(con, "day_events", layout.events(day))
+        engine.view(con, "every_event", layout.events(day))
         engine.view(con, "prev_scores", layout.scores(day - timedelta(days=1)), PREV_SCORES_SCHEMA)
         engine.view(con, "held_out", layout.held_out_pairs(day), HELD_OUT_SCHEMA)
+        con.execute("create temp view day_events as select * from every_event")
+        con.execute(f"create temp table giver_volume as {engine.sql('features/giver_volume')}")
+        # A shard sees what its users gave and what they received; each of its outputs
+        # keeps its own users.
+        con.execute(
+            "create or replace temp view day_events as select * from every_event "
+            f"where {shard.owns('actor_id')} or {shard.owns('target_user_id')}"
+        )
         engine.set_variables(con, unscored_standing=UNSCORED_STANDING)
-        users = engine.write_parquet(
-            con, engine.sql("features/daily_user"), layout.daily_features(day)
-        )
-        topic_rows = engine.write_parquet(
-            con, engine.sql("features/daily_topics"), layout.daily_topics(day)
-        )
-        network_rows = engine.write_parquet(
-            con, engine.sql("features/daily_network"), layout.daily_network_features(day)
-        )
-        engager_rows = engine.write_parquet(
-            con, engine.sql("features/daily_engagers"), layout.daily_engagers(day)
-        )
+        counts = {}
+        for name, path in (
+            ("daily_user", layout.daily_features(day)),
+            ("daily_topics", layout.daily_topics(day)),
+            ("daily_network", layout.daily_network_features(day)),
+            ("daily_engagers", layout.daily_engagers(day)),
+        ):
+            query = engine.sql(f"features/{name}")
+            if not shard.whole:
+                query = f"select * from ({query}) where {shard.owns('user_id')}"
+            counts[name] = engine.write_parquet(con, query, shard.part(path))
+        shards.record(con, layout.daily_features(day).parent, shard)
     log.info(
         "features %s: %d users, %d user-topic, %d user-network, %d engager rows in %.1f s",
-        day,
-        users,
-        topic_rows,
-        network_rows,
-        engager_rows,
+        shards.describe(day, shard),
+        counts["daily_user"],
+        counts["daily_topics"],
+        counts["daily_network"],
+        counts["daily_engagers"],
         time.monotonic() - started,
     )
-    return layout.daily_features(day)
+    return shard.part(layout.daily_features(day))

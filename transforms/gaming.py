@@ -14,7 +14,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from transforms import engine
+from transforms import engine, shards
 from transforms.groups import FRESH_DAYS, HELD_OUT_SCHEMA, KNOWN_ACCOUNTS_SCHEMA
 from transforms.layout import Layout
 from transforms.state import ENGAGERS_SCHEMA
@@ -45,10 +45,10 @@ def flag_gaming(data_root: Path, day: date) -> Path:
     started = time.monotonic()
     yesterday = day - timedelta(days=1)
     with engine.connect(layout.duckdb_temp) as con:
-        engine.view(con, "state", layout.state(day))
+        shards.view_all(con, "state", layout.state(day))
         engine.view(con, "day_events", layout.events(day))
-        engine.view(con, "known_accounts", layout.state(yesterday), KNOWN_ACCOUNTS_SCHEMA)
-        engine.view(con, "prev_engagers", layout.engager_state(yesterday), ENGAGERS_SCHEMA)
+        shards.view_all(con, "known_accounts", layout.state(yesterday), KNOWN_ACCOUNTS_SCHEMA)
+        shards.view_all(con, "prev_engagers", layout.engager_state(yesterday), ENGAGERS_SCHEMA)
         engine.view(con, "held_out", layout.held_out_pairs(day), HELD_OUT_SCHEMA)
         engine.view(con, "gaming_groups", layout.gaming_groups(day), GROUPS_SCHEMA)
         engine.set_variables(

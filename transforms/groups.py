@@ -30,7 +30,7 @@ import pyarrow as pa
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from transforms import engine
+from transforms import engine, shards
 from transforms.layout import WINDOW_DAYS, Layout
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ def detect_gaming_groups(data_root: Path, day: date) -> Path:
     yesterday = day - timedelta(days=1)
     with engine.connect(layout.duckdb_temp) as con:
         engine.view(con, "day_events", layout.events(day))
-        engine.view(con, "known_accounts", layout.state(yesterday), KNOWN_ACCOUNTS_SCHEMA)
+        shards.view_all(con, "known_accounts", layout.state(yesterday), KNOWN_ACCOUNTS_SCHEMA)
         engine.set_variables(
             con,
             detect_date=day,

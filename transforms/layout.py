@@ -84,6 +84,12 @@ class Layout:
     def engager_state(self, day: date) -> Path:
         return self._file("state", day, "engager_state.parquet")
 
+    def reach(self, day: date) -> Path:
+        return self._file("state", day, "reach.parquet")
+
+    def network_reach(self, day: date) -> Path:
+        return self._file("state", day, "network_reach.parquet")
+
     def state_meta(self, day: date) -> Path:
         return self._file("state", day, "_meta.json")
 

@@ -19,11 +19,14 @@ from transforms.publish import publish
 from transforms.quality import check_quality
 from transforms.readiness import refuse_rerun_leaving_later_nights
 from transforms.scoring import assign_archetypes, score_users
+from transforms.shards import all_shards
 from transforms.state import update_state
 
 log = logging.getLogger(__name__)
 
-STEPS: tuple[tuple[str, Callable[[Path, date], object]], ...] = (
+# In the DAG's order. features and state run once per shard (SHARDED_STEPS: the DAG maps
+# them over the night's shards); every other step runs once, over the whole population.
+STEPS: tuple[tuple[str, Callable[..., object]], ...] = (
     ("ingest", ingest_day),
     ("safety_brake", apply_safety_brake),
     ("gaming_groups", detect_gaming_groups),
@@ -34,6 +37,18 @@ STEPS: tuple[tuple[str, Callable[[Path, date], object]], ...] = (
     ("gaming", flag_gaming),
     ("checks", check_quality),
 )
+SHARDED_STEPS = frozenset({"features", "state"})
+
+
+def run_step(
+    name: str, step: Callable[..., object], data_root: Path, day: date, shard_count: int = 1
+) -> None:
+    """Run one step of the night; a sharded step runs for each shard in turn."""
+    if name in SHARDED_STEPS:
+        for shard in all_shards(shard_count):
+            step(data_root, day, shard)
+    else:
+        step(data_root, day)
 
 
 # The folders a night writes under the data root, each partitioned by day: what
@@ -72,18 +87,20 @@ def clear_day(data_root: Path, day: date) -> list[Path]:
     return removed
 
 
-def run_day(data_root: Path, day: date) -> Path:
-    """Run every step for ``day`` in order and publish; return the warehouse path."""
+def run_day(data_root: Path, day: date, shard_count: int = 1) -> Path:
+    """Run every step for ``day`` in order and publish; return the warehouse path. With
+    ``shard_count`` > 1 the per-user steps run shard by shard, as the DAG's mapped tasks
+    would, and the warehouse comes out the same."""
     started_at = datetime.now(UTC)
     began = time.monotonic()
-    for _name, step in STEPS:
-        step(data_root, day)
+    for name, step in STEPS:
+        run_step(name, step, data_root, day, shard_count)
     warehouse = publish(data_root, day, started_at)
     log.info("night %s done in %.1f s", day, time.monotonic() - began)
     return warehouse
 
 
-def run_range(data_root: Path, start: date, end: date) -> Path | None:
+def run_range(data_root: Path, start: date, end: date, shard_count: int = 1) -> Path | None:
     """Run every day from ``start`` to ``end`` inclusive, in date order. Refused
     (``RerunRefused``) when it would build on a stale night or leave later published
     nights stale."""
@@ -93,6 +110,6 @@ def run_range(data_root: Path, start: date, end: date) -> Path | None:
     warehouse = None
     day = start
     while day <= end:
-        warehouse = run_day(data_root, day)
+        warehouse = run_day(data_root, day, shard_count)
         day += timedelta(days=1)
     return warehouse

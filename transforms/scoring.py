@@ -9,8 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from transforms import engine
-from transforms.groups import HELD_OUT_SCHEMA
+from transforms import engine, shards
 from transforms.layout import Layout
 
 log = logging.getLogger(__name__)
@@ -62,11 +61,12 @@ def score_users(data_root: Path, day: date) -> Path:
     started = time.monotonic()
     window_days = engine.read_json(layout.state_meta(day))["window_days"]
     with engine.connect(layout.duckdb_temp) as con:
-        engine.view(con, "state", layout.state(day))
-        engine.view(con, "topic_state", layout.topic_state(day))
-        engine.view(con, "engager_state", layout.engager_state(day))
-        engine.view(con, "network_state", layout.network_state(day))
-        engine.view(con, "held_out", layout.held_out_pairs(day), HELD_OUT_SCHEMA)
+        # The whole population, from every shard's state.
+        shards.view_all(con, "state", layout.state(day))
+        shards.view_all(con, "topic_state", layout.topic_state(day))
+        shards.view_all(con, "reach", layout.reach(day))
+        shards.view_all(con, "network_state", layout.network_state(day))
+        shards.view_all(con, "network_reach", layout.network_reach(day))
         engine.view(con, "prev_scores", layout.scores(day - timedelta(days=1)), PREV_SCORES_SCHEMA)
         engine.view(
             con, "scores_5d_ago", layout.scores(day - timedelta(days=5)), PREV_SCORES_SCHEMA

@@ -11,8 +11,10 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from transforms import engine
+from transforms import engine, shards
+from transforms.groups import HELD_OUT_SCHEMA
 from transforms.layout import WINDOW_DAYS, Layout
+from transforms.shards import ALL_USERS, Shard
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +33,14 @@ class StateOutOfOrder(RuntimeError):
     """Day D was asked for before day D-1 has state."""
 
 
-def update_state(data_root: Path, day: date) -> Path:
-    """Write the user and topic state for ``day`` from yesterday's state; return its path."""
+def update_state(data_root: Path, day: date, shard: Shard = ALL_USERS) -> Path:
+    """Write the user, topic, network and engager state of ``shard``'s users for ``day``
+    from yesterday's state, and the 90-day reach it gives; return the user state path."""
     layout = Layout(data_root)
     yesterday = day - timedelta(days=1)
     expiring_day = day - timedelta(days=WINDOW_DAYS)
     earlier = [d for d in layout.existing_days("state") if d < day]
-    has_yesterday = layout.state(yesterday).exists()
+    has_yesterday = layout.state_meta(yesterday).exists()
     if earlier and not has_yesterday:
         raise StateOutOfOrder(
             f"no state for {yesterday}, but state exists for {earlier[-1]}: days must run in "
@@ -52,7 +55,7 @@ def update_state(data_root: Path, day: date) -> Path:
         prev_window_days = prev_meta["window_days"]
         window_days = min(prev_window_days + 1, WINDOW_DAYS)
         # State written before per-network memory existed has none: it starts here.
-        if layout.network_state(yesterday).exists():
+        if shards.written(layout.network_state(yesterday)):
             prev_network_window_days = prev_meta.get("network_window_days", prev_window_days)
         else:
             log.warning(
@@ -64,11 +67,15 @@ def update_state(data_root: Path, day: date) -> Path:
 
     started = time.monotonic()
     with engine.connect(layout.duckdb_temp) as con:
-        engine.view(con, "today", layout.daily_features(day))
-        engine.view(con, "today_topics", layout.daily_topics(day))
+
+        def own(name: str, path: Path, empty_schema: str | None = None) -> None:
+            shards.view_own(con, name, path, shard, empty_schema)
+
+        own("today", layout.daily_features(day))
+        own("today_topics", layout.daily_topics(day))
         if has_yesterday:
-            engine.view(con, "prev_state", layout.state(yesterday))
-            engine.view(con, "prev_topics", layout.topic_state(yesterday))
+            own("prev_state", layout.state(yesterday))
+            own("prev_topics", layout.topic_state(yesterday))
         else:
             con.execute(
                 """
@@ -82,38 +89,52 @@ def update_state(data_root: Path, day: date) -> Path:
             con.execute("create temp table prev_topics as select * from today_topics limit 0")
         # Yesterday's state holds the expiring day only once its window is full: features
         # from before the state's first day were never added, so they are not subtracted.
-        if prev_window_days >= WINDOW_DAYS and layout.daily_features(expiring_day).exists():
-            engine.view(con, "expiring", layout.daily_features(expiring_day))
-            engine.view(con, "expiring_topics", layout.daily_topics(expiring_day))
+        if prev_window_days >= WINDOW_DAYS and shards.written(layout.daily_features(expiring_day)):
+            own("expiring", layout.daily_features(expiring_day))
+            own("expiring_topics", layout.daily_topics(expiring_day))
         else:
             con.execute("create temp table expiring as select * from today limit 0")
             con.execute("create temp table expiring_topics as select * from today_topics limit 0")
         engine.set_variables(con, state_date=day, history_days=HISTORY_DAYS)
-        users = engine.write_parquet(con, engine.sql("state/user_state"), layout.state(day))
-        engine.write_parquet(con, engine.sql("state/user_topic_state"), layout.topic_state(day))
-
-        engine.view(con, "today_networks", layout.daily_network_features(day))
-        engine.view(
-            con, "prev_network_state", layout.network_state(yesterday), NETWORK_FEATURES_SCHEMA
+        users = engine.write_parquet(
+            con, engine.sql("state/user_state"), shard.part(layout.state(day))
         )
+        engine.write_parquet(
+            con, engine.sql("state/user_topic_state"), shard.part(layout.topic_state(day))
+        )
+
+        own("today_networks", layout.daily_network_features(day))
+        own("prev_network_state", layout.network_state(yesterday), NETWORK_FEATURES_SCHEMA)
         # As above: a day that was never added to the per-network sums is not subtracted.
         if prev_network_window_days >= WINDOW_DAYS:
-            engine.view(
-                con,
+            own(
                 "expiring_networks",
                 layout.daily_network_features(expiring_day),
                 NETWORK_FEATURES_SCHEMA,
             )
         else:
             con.execute(f"create temp table expiring_networks ({NETWORK_FEATURES_SCHEMA})")
-        engine.write_parquet(con, engine.sql("state/network_state"), layout.network_state(day))
+        engine.write_parquet(
+            con, engine.sql("state/network_state"), shard.part(layout.network_state(day))
+        )
 
-        engine.view(con, "today_engagers", layout.daily_engagers(day))
-        engine.view(con, "prev_engagers", layout.engager_state(yesterday), ENGAGERS_SCHEMA)
+        own("today_engagers", layout.daily_engagers(day))
+        own("prev_engagers", layout.engager_state(yesterday), ENGAGERS_SCHEMA)
         engine.set_variables(con, window_days_max=WINDOW_DAYS)
         pairs = engine.write_parquet(
-            con, engine.sql("state/engager_state"), layout.engager_state(day)
+            con, engine.sql("state/engager_state"), shard.part(layout.engager_state(day))
         )
+        engine.view(con, "engager_state", shard.part(layout.engager_state(day)))
+        engine.view(con, "held_out_today", layout.held_out_pairs(day), HELD_OUT_SCHEMA)
+        con.execute(
+            "create temp view held_out as select * from held_out_today "
+            f"where {shard.owns('target_user_id')}"
+        )
+        engine.write_parquet(con, engine.sql("state/reach"), shard.part(layout.reach(day)))
+        engine.write_parquet(
+            con, engine.sql("state/network_reach"), shard.part(layout.network_reach(day))
+        )
+        shards.record(con, layout.state(day).parent, shard)
     engine.write_json(
         layout.state_meta(day),
         {"state_date": day, "window_days": window_days, "network_window_days": network_window_days},
@@ -121,7 +142,7 @@ def update_state(data_root: Path, day: date) -> Path:
     log.info(
         "state %s: %d users, %d engager pairs in the %d-day window (%d of %d days filled) "
         "in %.1f s",
-        day,
+        shards.describe(day, shard),
         users,
         pairs,
         WINDOW_DAYS,
@@ -129,4 +150,4 @@ def update_state(data_root: Path, day: date) -> Path:
         WINDOW_DAYS,
         time.monotonic() - started,
     )
-    return layout.state(day)
+    return shard.part(layout.state(day))

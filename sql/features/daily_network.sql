@@ -2,7 +2,8 @@
 -- each network alone, plus the content the user made there. A giver's discount still uses
 -- everything they gave that day, on every network, so spreading reactions over networks
 -- does not buy weight.
--- Input views: day_events (the day's accepted events), prev_scores (yesterday's scores).
+-- Input views: day_events (the day's accepted events, or a shard's), giver_volume
+-- (giver_volume.sql, from the whole day), prev_scores (yesterday's scores).
 -- Variable: unscored_standing (the standing of a giver who has no score yet).
 with
 
@@ -48,9 +49,7 @@ reactions as (
 ),
 
 giver_volume as (
-    select actor_id, count(*) as given_that_day
-    from reactions
-    group by actor_id
+    select actor_id, given_that_day from giver_volume
 ),
 
 pairs as (

@@ -4,8 +4,9 @@
 -- from 100 people are worth far more than 100 from one.
 -- The held_out_* columns are the part that came from gaming groups' pairs (groups.py): the
 -- score leaves it out, the would-be score keeps it.
--- Input views: day_events (the day's accepted events), prev_scores (yesterday's scores),
--- held_out (actor_id, target_user_id: the pairs held out of the score today).
+-- Input views: day_events (the day's accepted events, or a shard's: those its users gave or
+-- received), giver_volume (giver_volume.sql, from the whole day), prev_scores (yesterday's
+-- scores), held_out (actor_id, target_user_id: the pairs held out of the score today).
 -- Variable: unscored_standing (the standing of a giver who has no score yet).
 with
 
@@ -72,9 +73,7 @@ reactions as (
 ),
 
 giver_volume as (
-    select actor_id, count(*) as given_that_day
-    from reactions
-    group by actor_id
+    select actor_id, given_that_day from giver_volume
 ),
 
 pairs as (

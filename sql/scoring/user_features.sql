@@ -3,35 +3,17 @@
 -- and the four style axes, each in [0, 1].
 -- The signals leave out what gaming groups did (held_out_* in the state, and the held-out
 -- pairs for reach); the *_with_held_out signals keep it, for the would-be score.
--- Input views: state (today's user_state), topic_state, engager_state, held_out (today's
--- held-out pairs). Variables: feature_date, window_days.
+-- Input views: state (today's user_state), topic_state, reach (the 90-day reach,
+-- sql/state/reach.sql). Variables: feature_date, window_days.
 with
 
 state as (
     select * from state
 ),
 
-engager_state as (
-    select * from engager_state
-),
-
--- Klout's True Reach: the people who acted on the user's content in the window, each
--- counted once whatever the network and however often they came back.
-held_out as (
-    select actor_id, target_user_id from held_out
-),
-
+-- Klout's True Reach, counted by the state step (reach.sql).
 window_reach as (
-    select
-        engager_state.user_id,
-        count(distinct engager_state.engager_id)
-            filter (where held_out.actor_id is null) as reach,
-        count(distinct engager_state.engager_id) as reach_with_held_out
-    from engager_state
-    left join held_out
-        on held_out.actor_id = engager_state.engager_id
-        and held_out.target_user_id = engager_state.user_id
-    group by engager_state.user_id
+    select user_id, reach, reach_with_held_out from reach
 ),
 
 topic_state as (

@@ -1,22 +1,17 @@
 -- The four signals on each network alone, over the same 90-day window, and where the user
 -- stands among everyone present on that network. raw_score uses the model's weights with
 -- each network's own 99th-percentile scales, so a network's leaderboard is graded within it.
--- Input views: network_state, engager_state. Variables: feature_date, reach_weight,
--- amplification_weight, network_impact_weight, audience_weight, model_version.
+-- Input views: network_state, network_reach (sql/state/network_reach.sql). Variables:
+-- feature_date, reach_weight, amplification_weight, network_impact_weight, audience_weight,
+-- model_version.
 with
 
 network_state as (
     select * from network_state
 ),
 
-engager_state as (
-    select * from engager_state
-),
-
 network_reach as (
-    select user_id, network, count(*) as reach
-    from engager_state
-    group by user_id, network
+    select user_id, network, reach from network_reach
 ),
 
 signals as (

@@ -1,0 +1,153 @@
+"""Sharded nights: the per-user steps split by a hash of ``user_id``.
+
+``features`` and ``state`` (with the 90-day reach it counts) only ever look at one user's
+own rows, plus day-level lookups every shard reads whole (the givers' volumes, yesterday's
+scores, the held-out pairs). So they run as N independent shards, each owning the users
+whose ``hash(user_id) % N`` is its index, and the DAG maps them over workers. The steps
+after them grade the whole population on one curve and read every shard's files.
+
+A shard's files sit beside the unsharded ones: ``user_state.parquet`` with one shard,
+``user_state.shard-2-of-4.parquet`` with four. Each sharded folder records the night's
+count in ``_shards.json``, so a reader knows which files make up the day, and ignores the
+leftovers of a rerun with another count. A night may use a different count from the one
+before it: a shard then reads every part of yesterday's state and keeps its own users,
+which costs one full read of the state, once.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from transforms import engine
+
+SHARDS_FILE = "_shards.json"
+# DuckDB's hash() is fast but not promised stable across releases: each folder records
+# what it gave for this probe, and a reader on a DuckDB whose hash differs re-shards.
+HASH_PROBE = "clout"
+
+
+def shard_count_from_env() -> int:
+    """The night's shard count: ``CLOUT_SHARDS``, default 1."""
+    raw = os.environ.get("CLOUT_SHARDS", "1")
+    try:
+        count = int(raw)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise ValueError(f"CLOUT_SHARDS={raw!r}: set it to a whole number of shards, 1 or more")
+    return count
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard ``index`` of ``count``: the users whose ``hash(user_id) % count == index``."""
+
+    index: int = 0
+    count: int = 1
+
+    def __post_init__(self) -> None:
+        if self.count < 1 or not 0 <= self.index < self.count:
+            raise ValueError(f"no shard {self.index} of {self.count}")
+
+    @property
+    def whole(self) -> bool:
+        return self.count == 1
+
+    def __str__(self) -> str:
+        return "all users" if self.whole else f"shard {self.index} of {self.count}"
+
+    def part(self, path: Path) -> Path:
+        """This shard's file for a table whose unsharded file is ``path``."""
+        return part_path(path, self.index, self.count)
+
+    def owns(self, column: str) -> str:
+        """A SQL predicate: the row's ``column`` holds a user of this shard."""
+        if self.whole:
+            return "true"
+        return f"hash({column}) % {self.count} = {self.index}"
+
+
+ALL_USERS = Shard()
+
+
+def all_shards(count: int) -> list[Shard]:
+    return [Shard(index, count) for index in range(count)]
+
+
+def part_path(path: Path, index: int, count: int) -> Path:
+    if count == 1:
+        return path
+    return path.with_name(f"{path.stem}.shard-{index}-of-{count}{path.suffix}")
+
+
+def hash_probe(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.execute("select hash(?)", [HASH_PROBE]).fetchall()[0][0])
+
+
+def record(con: duckdb.DuckDBPyConnection, folder: Path, shard: Shard) -> None:
+    """Say which files make up ``folder``'s day: written by every shard, after its files."""
+    engine.write_json(folder / SHARDS_FILE, {"count": shard.count, "hash_probe": hash_probe(con)})
+
+
+def recorded_count(folder: Path) -> int:
+    """The shard count ``folder``'s day was written with; 1 for a folder written before
+    sharding existed."""
+    path = folder / SHARDS_FILE
+    return engine.read_json(path)["count"] if path.exists() else 1
+
+
+def same_hash(con: duckdb.DuckDBPyConnection, folder: Path) -> bool:
+    """Whether this DuckDB hashes user ids as the one that wrote ``folder``'s shards did."""
+    path = folder / SHARDS_FILE
+    return not path.exists() or engine.read_json(path)["hash_probe"] == hash_probe(con)
+
+
+def parts(path: Path) -> list[Path]:
+    """Every file of the day's table whose unsharded file is ``path``."""
+    count = recorded_count(path.parent)
+    return [part_path(path, index, count) for index in range(count)]
+
+
+def written(path: Path) -> bool:
+    """Whether every shard's file of the day's table exists."""
+    return all(part.exists() for part in parts(path))
+
+
+def view_all(
+    con: duckdb.DuckDBPyConnection, name: str, path: Path, empty_schema: str | None = None
+) -> None:
+    """``engine.view`` over every shard's file of a table: what the whole-population
+    steps read."""
+    engine.view(con, name, parts(path), empty_schema)
+
+
+def view_own(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    path: Path,
+    shard: Shard,
+    empty_schema: str | None = None,
+) -> None:
+    """``engine.view`` over ``shard``'s users of a table written on an earlier night.
+
+    Written with the same count and hash: the shard's own file. Otherwise every file,
+    keeping the shard's users."""
+    count = recorded_count(path.parent)
+    if shard.whole or (count == shard.count and same_hash(con, path.parent)):
+        files = parts(path) if shard.whole else [shard.part(path)]
+        engine.view(con, name, files, empty_schema)
+        return
+    engine.view(con, f"{name}_every_shard", parts(path), empty_schema)
+    con.execute(
+        f"create or replace temp view {name} as "
+        f"select * from {name}_every_shard where {shard.owns('user_id')}"
+    )
+
+
+def describe(day: date, shard: Shard) -> str:
+    return f"{day}" if shard.whole else f"{day} ({shard})"
