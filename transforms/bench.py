@@ -111,17 +111,18 @@ def cached_day(cache: Path, day: date, events: int, users: int, seed: int, fmt: 
         engine.set_variables(con, bench_day=day, events=events, users=users, seed=seed)
         query = engine.sql("bench/synthetic_day")
         tmp = engine.temporary_sibling(target)
-        if fmt == "parquet":
-            con.execute(
-                f"copy ({query}) to {engine.quote_path(tmp)} "
-                "(format parquet, compression zstd, row_group_size 1000000)"
-            )
-        else:
-            # JSON wants the timestamp as RFC 3339 text with its offset.
-            con.execute(
-                f"copy (select * replace (strftime(ts, '%Y-%m-%dT%H:%M:%S.%gZ') as ts) "
-                f"from ({query})) to {engine.quote_path(tmp)} (format json, compression gzip)"
-            )
+        with engine.progress(con, f"generating {day} in {target.name}", events):
+            if fmt == "parquet":
+                con.execute(
+                    f"copy ({query}) to {engine.quote_path(tmp)} "
+                    "(format parquet, compression zstd, row_group_size 1000000)"
+                )
+            else:
+                # JSON wants the timestamp as RFC 3339 text with its offset.
+                con.execute(
+                    f"copy (select * replace (strftime(ts, '%Y-%m-%dT%H:%M:%S.%gZ') as ts) "
+                    f"from ({query})) to {engine.quote_path(tmp)} (format json, compression gzip)"
+                )
         os.replace(tmp, target)
     log.info(
         "bench: generated %s events of %s in %s in %.1f s",

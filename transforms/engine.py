@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +16,7 @@ from typing import Any
 import duckdb
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+log = logging.getLogger(__name__)
 
 
 def memory_limit() -> str:
@@ -43,6 +47,9 @@ def connect(temp_directory: Path, keep_order: bool = True) -> Iterator[duckdb.Du
     )
     try:
         con.execute("set TimeZone = 'UTC'")
+        # Lets progress() read how far a statement is; nothing is drawn on the terminal.
+        con.execute("set enable_progress_bar = true")
+        con.execute("set enable_progress_bar_print = false")
         yield con
     finally:
         con.close()
@@ -108,17 +115,62 @@ def quote_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def write_parquet(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> int:
-    """Write the result of ``query`` to ``path`` atomically and return its row count."""
+def progress_interval() -> float:
+    """Seconds between progress lines of a long statement (``CLOUT_PROGRESS_SECONDS``)."""
+    return float(os.environ.get("CLOUT_PROGRESS_SECONDS", "15"))
+
+
+@contextmanager
+def progress(
+    con: duckdb.DuckDBPyConnection, label: str, rows_in: int | None = None
+) -> Iterator[None]:
+    """Log how far the statement run inside the block is, every ``progress_interval()``
+    seconds while it runs: percent done, time left at the rate so far, and with
+    ``rows_in`` (the rows it reads) rows done and rows a second. A statement shorter than
+    the interval logs nothing."""
+    every = progress_interval()
+    finished = threading.Event()
+    began = time.monotonic()
+
+    def report() -> None:
+        while not finished.wait(every):
+            percent = con.query_progress()
+            if percent <= 0:
+                continue
+            elapsed = time.monotonic() - began
+            left = elapsed * (100 - percent) / percent
+            rows = ""
+            if rows_in:
+                done = int(rows_in * percent / 100)
+                rows = f", ~{done:,} of {rows_in:,} rows at {done / elapsed:,.0f} rows/s"
+            log.info(
+                "%s: %.0f%% after %.0f s%s, about %.0f s left", label, percent, elapsed, rows, left
+            )
+
+    reporter = threading.Thread(target=report, name=f"progress {label}", daemon=True)
+    reporter.start()
+    try:
+        yield
+    finally:
+        finished.set()
+        reporter.join()
+
+
+def write_parquet(
+    con: duckdb.DuckDBPyConnection, query: str, path: Path, rows_in: int | None = None
+) -> int:
+    """Write the result of ``query`` to ``path`` atomically and return its row count.
+    A long write logs its progress (``progress``); ``rows_in`` adds rows and rate."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary_sibling(path)
     try:
-        con.execute(
-            f"copy ({query}) to {quote_path(tmp)} "
-            # zstd level 1: the files come out 1% larger than at the default level 3, and
-            # writing 10M events takes 4.0 s instead of 4.9 s.
-            "(format parquet, compression zstd, compression_level 1, row_group_size 122880)"
-        )
+        with progress(con, f"writing {path.parent.parent.name}/{path.name}", rows_in):
+            con.execute(
+                f"copy ({query}) to {quote_path(tmp)} "
+                # zstd level 1: the files come out 1% larger than at the default level 3,
+                # and writing 10M events takes 4.0 s instead of 4.9 s.
+                "(format parquet, compression zstd, compression_level 1, row_group_size 122880)"
+            )
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

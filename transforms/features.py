@@ -27,6 +27,7 @@ def build_daily_features(data_root: Path, day: date, shard: Shard = ALL_USERS) -
     started = time.monotonic()
     with engine.connect(layout.duckdb_temp) as con:
         engine.view(con, "every_event", layout.events(day))
+        events = engine.parquet_rows(con, layout.events(day))
         engine.view(con, "prev_scores", layout.scores(day - timedelta(days=1)), PREV_SCORES_SCHEMA)
         engine.view(con, "held_out", layout.held_out_pairs(day), HELD_OUT_SCHEMA)
         con.execute("create temp view day_events as select * from every_event")
@@ -48,7 +49,7 @@ def build_daily_features(data_root: Path, day: date, shard: Shard = ALL_USERS) -
             query = engine.sql(f"features/{name}")
             if not shard.whole:
                 query = f"select * from ({query}) where {shard.owns('user_id')}"
-            counts[name] = engine.write_parquet(con, query, shard.part(path))
+            counts[name] = engine.write_parquet(con, query, shard.part(path), events)
         shards.record(con, layout.daily_features(day).parent, shard)
     log.info(
         "features %s: %d users, %d user-topic, %d user-network, %d engager rows in %.1f s",

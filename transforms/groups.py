@@ -117,8 +117,10 @@ def detect_gaming_groups(data_root: Path, day: date) -> Path:
             min_ring_share=MIN_RING_SHARE,
             window_days_max=WINDOW_DAYS,
         )
-        con.execute(f"create temp table edges as {engine.sql('gaming/day_edges')}")
-        con.execute(f"create temp table actors as {engine.sql('gaming/day_actors')}")
+        with engine.progress(con, f"gaming groups {day}: the day's edges"):
+            con.execute(f"create temp table edges as {engine.sql('gaming/day_edges')}")
+        with engine.progress(con, f"gaming groups {day}: the day's actors"):
+            con.execute(f"create temp table actors as {engine.sql('gaming/day_actors')}")
         con.execute(f"create temp table group_edges ({GROUP_EDGES_SCHEMA})")
         for rule in ("follower_burst", "sock_puppets"):
             con.execute(f"insert into group_edges {engine.sql(f'gaming/{rule}')}")

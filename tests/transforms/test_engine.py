@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
 
 import duckdb
@@ -30,3 +32,30 @@ def test_only_this_targets_temporaries_are_stale(tmp_path: Path) -> None:
     other.touch()
     (tmp_path / ".scores.parquet.notours.tmp").touch()
     assert engine.stale_temporaries(target) == [mine]
+
+
+def test_a_long_write_logs_its_progress_with_rate_and_time_left(
+    tmp_path: Path, monkeypatch, caplog
+) -> None:
+    monkeypatch.setenv("CLOUT_PROGRESS_SECONDS", "0.2")
+    rows = 60_000_000
+    query = f"select i % 1000003 as k, count(*) as n from range({rows}) t(i) group by k"
+    with (
+        caplog.at_level(logging.INFO, logger="transforms.engine"),
+        engine.connect(tmp_path / "tmp") as con,
+    ):
+        written = engine.write_parquet(con, query, tmp_path / "t" / "dt=x" / "out.parquet", rows)
+    assert written == 1000003
+    lines = [r.getMessage() for r in caplog.records if "writing t/out.parquet" in r.getMessage()]
+    assert lines, "a statement of over a second should report at least once"
+    assert re.search(r"\d+% after \d+ s, ~[\d,]+ of 60,000,000 rows at [\d,]+ rows/s", lines[0])
+    assert "s left" in lines[0]
+
+
+def test_a_short_write_logs_no_progress(tmp_path: Path, caplog) -> None:
+    with (
+        caplog.at_level(logging.INFO, logger="transforms.engine"),
+        engine.connect(tmp_path / "tmp") as con,
+    ):
+        engine.write_parquet(con, "select 1 as x", tmp_path / "t" / "one.parquet")
+    assert not [r for r in caplog.records if "writing" in r.getMessage()]
