@@ -42,14 +42,31 @@ def _warehouse_rows(root: Path) -> dict[str, list[tuple]]:
         return {t: con.execute(f"select * from {t} order by all").fetchall() for t in tables}
 
 
+def _breadth(root: Path) -> list[tuple]:
+    """The last night's giver breadth, added up over its shards."""
+    files = parts(Layout(root).giver_breadth(SAMPLE_START + timedelta(days=DAYS - 1)))
+    listed = ", ".join(f"'{f}'" for f in files)
+    with duckdb.connect() as con:
+        return con.execute(
+            f"select actor_id, sum(targets) from read_parquet([{listed}]) group by 1 order by 1"
+        ).fetchall()
+
+
 @pytest.fixture(scope="module")
-def unsharded(sample: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple]]:
+def unsharded_root(sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = _copy_landing(sample, tmp_path_factory.mktemp("one-shard"))
     run_range(root, SAMPLE_START, SAMPLE_START + timedelta(days=DAYS - 1))
-    return _warehouse_rows(root)
+    return root
 
 
-def test_four_shards_publish_the_same_warehouse_as_one(sample, unsharded, tmp_path) -> None:
+@pytest.fixture(scope="module")
+def unsharded(unsharded_root: Path) -> dict[str, list[tuple]]:
+    return _warehouse_rows(unsharded_root)
+
+
+def test_four_shards_publish_the_same_warehouse_as_one(
+    sample, unsharded, unsharded_root, tmp_path
+) -> None:
     root = _copy_landing(sample, tmp_path)
     run_range(root, SAMPLE_START, SAMPLE_START + timedelta(days=DAYS - 1), shard_count=4)
 
@@ -60,6 +77,7 @@ def test_four_shards_publish_the_same_warehouse_as_one(sample, unsharded, tmp_pa
     assert any(sharded["gaming_flags"]), "the sample should hold some gaming to compare"
     for table, rows in unsharded.items():
         assert sharded[table] == rows, f"{table} differs with 4 shards"
+    assert _breadth(root) == _breadth(unsharded_root)
 
     # Each shard kept its own users, and together they hold every user exactly once.
     layout = Layout(root)
@@ -81,14 +99,19 @@ def test_four_shards_publish_the_same_warehouse_as_one(sample, unsharded, tmp_pa
     assert sum(len(users) for users in per_shard) == len(set().union(*per_shard))
 
 
-def test_the_shard_count_can_change_between_nights(sample, unsharded, tmp_path) -> None:
+@pytest.mark.parametrize("counts", [(1, 3, 2, 1), (2, 2, 4, 4)])
+def test_the_shard_count_can_change_between_nights(
+    sample, unsharded, unsharded_root, tmp_path, counts
+) -> None:
     """A night reads the state an earlier night wrote with another count, and keeps its
     own users of it: an operator can add workers without rebuilding the window."""
     root = _copy_landing(sample, tmp_path)
-    for offset, count in enumerate((1, 3, 2, 1)):
+    for offset, count in enumerate(counts):
         run_day(root, SAMPLE_START + timedelta(days=offset), shard_count=count)
 
     assert _warehouse_rows(root) == unsharded
+    # Breadth (for the gaming step) is kept per shard of the people engaged: it adds up.
+    assert _breadth(root) == _breadth(unsharded_root)
 
 
 def test_a_rerun_with_another_count_ignores_the_files_of_the_first(

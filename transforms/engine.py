@@ -178,6 +178,12 @@ def write_parquet(
     return parquet_rows(con, path)
 
 
+def parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
+    """The top-level column names of a Parquet file, from its footer."""
+    rows = con.execute("select name from parquet_schema(?)", [str(path)]).fetchall()
+    return {name for (name,) in rows}
+
+
 def parquet_rows(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     row = con.execute(
         "select coalesce(sum(num_rows), 0) from parquet_file_metadata(?)", [str(path)]

@@ -17,7 +17,7 @@ from pathlib import Path
 from transforms import engine, shards
 from transforms.groups import FRESH_DAYS, HELD_OUT_SCHEMA, KNOWN_ACCOUNTS_SCHEMA
 from transforms.layout import Layout
-from transforms.state import ENGAGERS_SCHEMA
+from transforms.state import BREADTH_SCHEMA
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def flag_gaming(data_root: Path, day: date) -> Path:
         shards.view_all(con, "state", layout.state(day))
         engine.view(con, "day_events", layout.events(day))
         shards.view_all(con, "known_accounts", layout.state(yesterday), KNOWN_ACCOUNTS_SCHEMA)
-        shards.view_all(con, "prev_engagers", layout.engager_state(yesterday), ENGAGERS_SCHEMA)
+        shards.view_all(con, "giver_breadth", layout.giver_breadth(day), BREADTH_SCHEMA)
         engine.view(con, "held_out", layout.held_out_pairs(day), HELD_OUT_SCHEMA)
         engine.view(con, "gaming_groups", layout.gaming_groups(day), GROUPS_SCHEMA)
         engine.set_variables(

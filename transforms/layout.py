@@ -81,8 +81,8 @@ class Layout:
     def network_state(self, day: date) -> Path:
         return self._file("state", day, "network_state.parquet")
 
-    def engager_state(self, day: date) -> Path:
-        return self._file("state", day, "engager_state.parquet")
+    def giver_breadth(self, day: date) -> Path:
+        return self._file("state", day, "giver_breadth.parquet")
 
     def reach(self, day: date) -> Path:
         return self._file("state", day, "reach.parquet")

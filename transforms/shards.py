@@ -11,7 +11,8 @@ A shard's files sit beside the unsharded ones: ``user_state.parquet`` with one s
 count in ``_shards.json``, so a reader knows which files make up the day, and ignores the
 leftovers of a rerun with another count. A night may use a different count from the one
 before it: a shard then reads every part of yesterday's state and keeps its own users,
-which costs one full read of the state, once.
+and counts the 90-day reach from the window's daily pairs instead of from yesterday's
+counts: one full read of the state and of the window, once.
 """
 
 from __future__ import annotations
@@ -126,6 +127,18 @@ def view_all(
     engine.view(con, name, parts(path), empty_schema)
 
 
+def own_parts(con: duckdb.DuckDBPyConnection, path: Path, shard: Shard) -> tuple[list[Path], bool]:
+    """The files holding ``shard``'s users of a table written on an earlier night, and
+    whether they hold other users too (written with another count or hash), to be
+    filtered with ``shard.owns``."""
+    count = recorded_count(path.parent)
+    if shard.whole:
+        return parts(path), False
+    if count == shard.count and same_hash(con, path.parent):
+        return [shard.part(path)], False
+    return parts(path), True
+
+
 def view_own(
     con: duckdb.DuckDBPyConnection,
     name: str,
@@ -137,12 +150,11 @@ def view_own(
 
     Written with the same count and hash: the shard's own file. Otherwise every file,
     keeping the shard's users."""
-    count = recorded_count(path.parent)
-    if shard.whole or (count == shard.count and same_hash(con, path.parent)):
-        files = parts(path) if shard.whole else [shard.part(path)]
+    files, filtered = own_parts(con, path, shard)
+    if not filtered:
         engine.view(con, name, files, empty_schema)
         return
-    engine.view(con, f"{name}_every_shard", parts(path), empty_schema)
+    engine.view(con, f"{name}_every_shard", files, empty_schema)
     con.execute(
         f"create or replace temp view {name} as "
         f"select * from {name}_every_shard where {shard.owns('user_id')}"

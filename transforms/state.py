@@ -2,14 +2,20 @@
 
 state(D) = state(D-1) + features(D) - features(D-90). Reading three bounded inputs keeps
 a night's cost proportional to the day's users, whatever the length of the history.
+The 90-day reach (distinct people) is kept the same way: yesterday's count, plus the
+pairs seen today for the first time in the window, minus the pairs of the day leaving it
+that were not seen since (``_update_reach``).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
+
+import duckdb
 
 from transforms import engine, shards
 from transforms.groups import HELD_OUT_SCHEMA
@@ -26,7 +32,10 @@ NETWORK_FEATURES_SCHEMA = (
     "follows_received bigint, unfollows_received bigint, active_days bigint, "
     "present_days bigint"
 )
-ENGAGERS_SCHEMA = "user_id varchar, network varchar, engager_id varchar, last_seen date"
+PAIRS_SCHEMA = "user_id varchar, network varchar, engager_id varchar, pair_key uhugeint"
+REACH_SCHEMA = "user_id varchar, reach bigint, reach_with_held_out bigint"
+NETWORK_REACH_SCHEMA = "user_id varchar, network varchar, reach bigint"
+BREADTH_SCHEMA = "actor_id varchar, targets bigint"
 
 
 class StateOutOfOrder(RuntimeError):
@@ -118,30 +127,15 @@ def update_state(data_root: Path, day: date, shard: Shard = ALL_USERS) -> Path:
             con, engine.sql("state/network_state"), shard.part(layout.network_state(day))
         )
 
-        own("today_engagers", layout.daily_engagers(day))
-        own("prev_engagers", layout.engager_state(yesterday), ENGAGERS_SCHEMA)
-        engine.set_variables(con, window_days_max=WINDOW_DAYS)
-        pairs = engine.write_parquet(
-            con, engine.sql("state/engager_state"), shard.part(layout.engager_state(day))
-        )
-        engine.view(con, "engager_state", shard.part(layout.engager_state(day)))
-        engine.view(con, "held_out_today", layout.held_out_pairs(day), HELD_OUT_SCHEMA)
-        con.execute(
-            "create temp view held_out as select * from held_out_today "
-            f"where {shard.owns('target_user_id')}"
-        )
-        engine.write_parquet(con, engine.sql("state/reach"), shard.part(layout.reach(day)))
-        engine.write_parquet(
-            con, engine.sql("state/network_reach"), shard.part(layout.network_reach(day))
-        )
+        pairs = _update_reach(con, layout, day, shard, window_days, prev_window_days)
         shards.record(con, layout.state(day).parent, shard)
     engine.write_json(
         layout.state_meta(day),
         {"state_date": day, "window_days": window_days, "network_window_days": network_window_days},
     )
     log.info(
-        "state %s: %d users, %d engager pairs in the %d-day window (%d of %d days filled) "
-        "in %.1f s",
+        "state %s: %d users, %d engager pairs looked up in the %d-day window (%d of %d days "
+        "filled) in %.1f s",
         shards.describe(day, shard),
         users,
         pairs,
@@ -151,3 +145,122 @@ def update_state(data_root: Path, day: date, shard: Shard = ALL_USERS) -> Path:
         time.monotonic() - started,
     )
     return shard.part(layout.state(day))
+
+
+class MissingWindowDay(RuntimeError):
+    """A day inside the 90-day window has no engager pairs to look tonight's up in."""
+
+
+def _update_reach(
+    con: duckdb.DuckDBPyConnection,
+    layout: Layout,
+    day: date,
+    shard: Shard,
+    window_days: int,
+    prev_window_days: int,
+) -> int:
+    """Write today's reach, per-network reach and giver breadth from yesterday's and
+    tonight's changes (sql/state/user_pair_changes.sql); return the pairs looked up.
+
+    The window's pairs are never rewritten: each day's pairs stay in its daily_engagers
+    file, and a night reads only the keys of the days still in the window, joined to
+    today's pairs and the expiring day's. Yesterday's counts missing (the first night, or
+    state from before they were kept) means counting the window's pairs once, whole.
+    """
+    yesterday = day - timedelta(days=1)
+    previous = (layout.reach(yesterday), layout.network_reach(yesterday))
+    # Breadth is kept per shard of the people engaged, so it cannot be split again: a
+    # night whose shards differ from yesterday's counts the window whole, once.
+    incremental = (
+        prev_window_days > 0
+        and all(shards.written(path) for path in (*previous, layout.giver_breadth(yesterday)))
+        and not shards.own_parts(con, layout.giver_breadth(yesterday), shard)[1]
+    )
+    if incremental:
+        first_kept = day - timedelta(days=min(prev_window_days, WINDOW_DAYS - 1))
+        _view_pairs(con, "today_pairs", layout, [day], shard)
+        expiring = [day - timedelta(days=WINDOW_DAYS)] if prev_window_days >= WINDOW_DAYS else []
+        _view_pairs(con, "expiring_pairs", layout, expiring, shard)
+        _view_pairs(con, "between_pairs", layout, _days(first_kept, yesterday), shard)
+        shards.view_own(con, "prev_reach", layout.reach(yesterday), shard)
+        shards.view_own(con, "prev_network_reach", layout.network_reach(yesterday), shard)
+        shards.view_own(con, "prev_breadth", layout.giver_breadth(yesterday), shard)
+    else:
+        # Every pair of the window counts as new once: the counts come out whole.
+        window = _days(day - timedelta(days=window_days - 1), day)
+        _view_pairs(con, "today_pairs", layout, window, shard, skip_missing=window[:-1])
+        _view_pairs(con, "expiring_pairs", layout, [], shard)
+        _view_pairs(con, "between_pairs", layout, [], shard)
+        con.execute(f"create or replace temp table prev_reach ({REACH_SCHEMA})")
+        con.execute(f"create or replace temp table prev_network_reach ({NETWORK_REACH_SCHEMA})")
+        con.execute(f"create or replace temp table prev_breadth ({BREADTH_SCHEMA})")
+    engine.view(con, "held_out_today", layout.held_out_pairs(day), HELD_OUT_SCHEMA)
+    con.execute(
+        "create or replace temp view held_out_keys as "
+        "select target_user_id as user_id, "
+        "md5_number(target_user_id || chr(0) || actor_id) as pair_key "
+        f"from held_out_today where {shard.owns('target_user_id')}"
+    )
+    con.execute(f"create or replace temp table probe_keys as {engine.sql('state/probe_keys')}")
+    with engine.progress(con, f"state {day}: looking tonight's pairs up in the window"):
+        con.execute(
+            f"create or replace temp table seen_between as {engine.sql('state/seen_between')}"
+        )
+    con.execute(
+        "create or replace temp table user_pair_changes as " + engine.sql("state/user_pair_changes")
+    )
+    engine.write_parquet(con, engine.sql("state/reach"), shard.part(layout.reach(day)))
+    engine.write_parquet(
+        con, engine.sql("state/network_reach"), shard.part(layout.network_reach(day))
+    )
+    engine.write_parquet(
+        con, engine.sql("state/giver_breadth"), shard.part(layout.giver_breadth(day))
+    )
+    return con.execute("select count(*) from probe_keys").fetchall()[0][0]
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _view_pairs(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    layout: Layout,
+    days: list[date],
+    shard: Shard,
+    skip_missing: Sequence[date] = (),
+) -> None:
+    """The view ``name``: the daily_engagers rows of ``days`` for ``shard``'s users.
+
+    Files from before pair_key existed get it computed as they are read. A missing day
+    is an error unless it is in ``skip_missing`` (days counted whole, where a day from
+    before daily_engagers existed is left out with a warning)."""
+    groups: dict[tuple[bool, bool], list[Path]] = {}
+    for when in days:
+        path = layout.daily_engagers(when)
+        files, filtered = shards.own_parts(con, path, shard)
+        if not all(f.exists() for f in files):
+            if when in skip_missing:
+                log.warning("state: no engager pairs for %s; reach leaves that day out", when)
+                continue
+            raise MissingWindowDay(
+                f"{path.parent} has no engager pairs for every shard, and {when} is inside "
+                f"the 90-day window of {max(days) + timedelta(days=1)}: rerun the nights from "
+                f"{when} on (clout run --start {when} --end ...), whose features write them."
+            )
+        for file in files:
+            keyed = "pair_key" in engine.parquet_columns(con, file)
+            groups.setdefault((keyed, filtered), []).append(file)
+    selects = []
+    for (keyed, filtered), files in groups.items():
+        key = "pair_key" if keyed else "md5_number(user_id || chr(0) || engager_id)"
+        where = f" where {shard.owns('user_id')}" if filtered else ""
+        selects.append(
+            f"select user_id, network, engager_id, {key} as pair_key "
+            f"from {engine.parquet_source(files)}{where}"
+        )
+    if selects:
+        con.execute(f"create or replace temp view {name} as " + " union all ".join(selects))
+    else:
+        con.execute(f"create or replace temp table {name} ({PAIRS_SCHEMA})")

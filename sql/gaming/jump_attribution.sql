@@ -9,7 +9,7 @@
 -- verdict: 'gaming' when suspicious_share reaches min_suspicious_share, else 'virality':
 -- a jump made of many established, unrelated accounts is a post taking off.
 -- Input views: jumps, edges (today's, day_edges.sql), known_accounts (yesterday's
--- user_state), prev_engagers (yesterday's engager_state), held_out (today's pairs).
+-- user_state), giver_breadth (today's, every shard's), held_out (today's pairs).
 -- Variables: flag_date, fresh_days, narrow_targets, min_suspicious_share.
 with
 
@@ -25,8 +25,8 @@ known_accounts as (
     select * from known_accounts
 ),
 
-prev_engagers as (
-    select * from prev_engagers
+giver_breadth as (
+    select * from giver_breadth
 ),
 
 held_out as (
@@ -50,21 +50,31 @@ involved as (
     select distinct actor_id from jump_edges
 ),
 
-involved_pairs as (
-    select prev_engagers.engager_id as actor_id, prev_engagers.user_id as target_user_id
-    from prev_engagers
-    semi join involved on involved.actor_id = prev_engagers.engager_id
-    union
-    select edges.actor_id, edges.target_user_id
-    from edges
-    semi join involved using (actor_id)
+-- How many people each involved account engaged: those it acted on in the 90-day window,
+-- today included (giver_breadth.sql, summed over the shards, which each count their own
+-- users), plus those it followed today.
+window_breadth as (
+    select giver_breadth.actor_id, sum(giver_breadth.targets) as targets
+    from giver_breadth
+    semi join involved on involved.actor_id = giver_breadth.actor_id
+    group by giver_breadth.actor_id
 ),
 
--- How many people each involved account engaged in the window, today included.
-breadth as (
+followed_today as (
     select actor_id, count(distinct target_user_id) as targets
-    from involved_pairs
+    from edges
+    semi join involved using (actor_id)
+    where action = 'follow'
     group by actor_id
+),
+
+breadth as (
+    select
+        involved.actor_id,
+        coalesce(window_breadth.targets, 0) + coalesce(followed_today.targets, 0) as targets
+    from involved
+    left join window_breadth using (actor_id)
+    left join followed_today using (actor_id)
 ),
 
 gave_back as (

@@ -1,31 +1,61 @@
 -- Klout's True Reach per user: the people who acted on the user's content in the 90-day
--- window, each counted once whatever the network and however often they came back. reach
--- leaves out the pairs held out as gaming today; reach_with_held_out keeps them.
--- Counted here, beside the pairs, so the steps that grade the whole population read one
--- row a user instead of the window's pairs.
--- Input views: engager_state (the window's pairs, engager_state.sql), held_out (actor_id,
--- target_user_id: the pairs held out of the score today).
+-- window, each counted once whatever the network and however often they came back.
+-- Yesterday's count plus tonight's changes (user_pair_changes.sql): no night reads the
+-- window's pairs whole. reach leaves out the people held out as gaming today (their pair
+-- seen today or on another day of the window); reach_with_held_out keeps them.
+-- Input views: prev_reach (yesterday's reach.sql rows), user_pair_changes, held_out_keys
+-- (user_id, pair_key: today's held-out pairs of this shard's users), today_pairs,
+-- seen_between (seen_between.sql).
 with
 
-engager_state as (
-    select * from engager_state
+prev_reach as (
+    select user_id, reach_with_held_out from prev_reach
 ),
 
-held_out as (
-    select actor_id, target_user_id from held_out
+user_pair_changes as (
+    select * from user_pair_changes
+),
+
+held_out_keys as (
+    select distinct user_id, pair_key from held_out_keys
+),
+
+changes as (
+    select user_id, sum(change) as change
+    from user_pair_changes
+    group by user_id
+),
+
+with_held_out as (
+    select
+        coalesce(prev_reach.user_id, changes.user_id) as user_id,
+        coalesce(prev_reach.reach_with_held_out, 0) + coalesce(changes.change, 0)
+            as reach_with_held_out
+    from prev_reach
+    full join changes on changes.user_id = prev_reach.user_id
+),
+
+in_window as (
+    select pair_key from today_pairs
+    union
+    select pair_key from seen_between
+),
+
+held_out_people as (
+    select held_out_keys.user_id, count(*) as held_out
+    from held_out_keys
+    semi join in_window on in_window.pair_key = held_out_keys.pair_key
+    group by held_out_keys.user_id
 ),
 
 final as (
     select
-        engager_state.user_id,
-        count(distinct engager_state.engager_id)
-            filter (where held_out.actor_id is null) as reach,
-        count(distinct engager_state.engager_id) as reach_with_held_out
-    from engager_state
-    left join held_out
-        on held_out.actor_id = engager_state.engager_id
-        and held_out.target_user_id = engager_state.user_id
-    group by engager_state.user_id
+        with_held_out.user_id,
+        with_held_out.reach_with_held_out - coalesce(held_out_people.held_out, 0) as reach,
+        with_held_out.reach_with_held_out
+    from with_held_out
+    left join held_out_people using (user_id)
+    where with_held_out.reach_with_held_out > 0
 )
 
 select * from final

@@ -123,11 +123,11 @@ class Lake:
         rows = list(first_seen.items())
         return self._write("user_id varchar, first_seen date", rows, self.layout.state(day))
 
-    def engagers(self, day: date, pairs: Iterable[tuple[str, str]]) -> Path:
-        """Write an engager_state of ``day``: (user, engager) pairs last seen that day."""
-        rows = [(user, "testnet", engager, day) for user, engager in pairs]
-        schema = "user_id varchar, network varchar, engager_id varchar, last_seen date"
-        return self._write(schema, rows, self.layout.engager_state(day))
+    def breadth(self, day: date, targets: dict[str, int]) -> Path:
+        """Write the giver breadth of ``day``: how many people each account acted on in
+        the 90-day window."""
+        rows = list(targets.items())
+        return self._write("actor_id varchar, targets bigint", rows, self.layout.giver_breadth(day))
 
     def scores(self, day: date, scores: dict[str, float]) -> Path:
         """Write a published scores file of ``day`` holding only (user_id, score)."""

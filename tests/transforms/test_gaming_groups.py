@@ -289,9 +289,8 @@ def jump_day(lake, crowd: list[str], established: bool) -> tuple[list[dict], lis
             events.append(react(fan, "share", "V", 1, 10 * HOUR + 90 + 25 * i))
     detect(lake, events, established=tuple(crowd) if established else ())
     if established:
-        lake.engagers(
-            YESTERDAY, [(TOWN[(i + k) % 20], fan) for i, fan in enumerate(crowd) for k in range(5)]
-        )
+        # Five town accounts in the window before today, and V today.
+        lake.breadth(DAY, {fan: 6 for fan in crowd})
     steady = [3] * 14
     rows = [(h, [*steady, 3], [3.0] * 15, [0] * 15) for h in TOWN[:8]]
     rows.append(("V", [*steady, len(crowd)], [3.0] * 14 + [float(len(crowd))], [0] * 15))

@@ -15,7 +15,13 @@ import pytest
 from transforms import engine
 from transforms.features import build_daily_features
 from transforms.layout import WINDOW_DAYS
-from transforms.state import HISTORY_DAYS, StateOutOfOrder, update_state
+from transforms.state import (
+    HISTORY_DAYS,
+    PAIRS_SCHEMA,
+    MissingWindowDay,
+    StateOutOfOrder,
+    update_state,
+)
 
 D0 = date(2026, 1, 1)
 
@@ -41,16 +47,28 @@ def carry_state(lake, src: date, dst: date, window_days: int) -> None:
 
     Window sums do not change on an empty day, so this stands in for running every day
     in between; only the histories would be longer (set_histories writes them where a
-    test reads them).
+    test reads them). The days of the window that never ran get the empty engager pairs
+    a night without events writes, so later nights can look pairs up in them.
     """
     layout = lake.layout
-    for path in (layout.state, layout.topic_state, layout.network_state, layout.engager_state):
+    for path in (
+        layout.state,
+        layout.topic_state,
+        layout.network_state,
+        layout.reach,
+        layout.network_reach,
+        layout.giver_breadth,
+    ):
         path(dst).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(path(src), path(dst))
     engine.write_json(
         layout.state_meta(dst),
         {"state_date": dst, "window_days": window_days, "network_window_days": window_days},
     )
+    for back in range(window_days):
+        quiet = dst - timedelta(days=back)
+        if not layout.daily_engagers(quiet).exists():
+            lake._write(PAIRS_SCHEMA, [], layout.daily_engagers(quiet))
 
 
 def set_histories(
@@ -278,9 +296,20 @@ def network_state(lake, when: date) -> dict[tuple[str, str], dict]:
     return {(r["user_id"], r["network"]): r for r in rows}
 
 
-def engagers(lake, when: date) -> list[tuple[str, str, str, date]]:
-    rows = lake.rows(lake.layout.engager_state(when), order_by="user_id, network, engager_id")
-    return [(r["user_id"], r["network"], r["engager_id"], r["last_seen"]) for r in rows]
+def reach(lake, when: date) -> dict[str, tuple[int, int]]:
+    """(reach, reach_with_held_out) by user on ``when``."""
+    rows = lake.rows(lake.layout.reach(when), order_by="user_id")
+    return {r["user_id"]: (r["reach"], r["reach_with_held_out"]) for r in rows}
+
+
+def network_reach(lake, when: date) -> dict[tuple[str, str], int]:
+    rows = lake.rows(lake.layout.network_reach(when), order_by="user_id, network")
+    return {(r["user_id"], r["network"]): r["reach"] for r in rows}
+
+
+def breadth(lake, when: date) -> dict[str, int]:
+    rows = lake.rows(lake.layout.giver_breadth(when), order_by="actor_id")
+    return {r["actor_id"]: r["targets"] for r in rows}
 
 
 def test_per_network_sums_are_kept_apart(lake):
@@ -311,7 +340,7 @@ def test_per_network_sums_are_kept_apart(lake):
     assert ("B", "tw") in state and ("C", "ig") in state and ("D", "tw") in state
 
 
-def test_engagers_are_people_kept_with_the_day_they_were_last_seen(lake):
+def test_reach_counts_people_once_across_days_and_networks(lake):
     # B engages with A on three days and on two networks: one person, two (network) pairs.
     run_day(lake, day(0), [("A", "post"), ("B", "like", "A"), ("B", "reply", "A")])
     run_day(lake, day(1), [("A", "post"), ("B", "share", "A"), ("C", "like", "A")])
@@ -325,11 +354,10 @@ def test_engagers_are_people_kept_with_the_day_they_were_last_seen(lake):
             ("A", "follow", "D"),
         ],
     )
-    assert engagers(lake, day(2)) == [
-        ("A", "other", "B", day(2)),
-        ("A", "testnet", "B", day(1)),
-        ("A", "testnet", "C", day(1)),
-    ]  # self-likes and follows are not engagement with content
+    # self-likes and follows are not engagement with content
+    assert reach(lake, day(2)) == {"A": (2, 2)}
+    assert network_reach(lake, day(2)) == {("A", "other"): 1, ("A", "testnet"): 2}
+    assert breadth(lake, day(2)) == {"B": 1, "C": 1}
 
 
 def test_an_engager_leaves_ninety_days_after_they_were_last_seen(lake):
@@ -337,20 +365,98 @@ def test_an_engager_leaves_ninety_days_after_they_were_last_seen(lake):
     run_day(lake, day(1), [("A", "post"), ("C", "like", "A")])
     # yesterday (day 89) the window was days 0..89; today (day 90) day 0 leaves it
     carry_state(lake, day(1), day(89), window_days=WINDOW_DAYS)
-    assert [e[2] for e in engagers(lake, day(89))] == ["B", "C"]
+    assert reach(lake, day(89)) == {"A": (2, 2)}
     run_day(lake, day(90), [("E", "post")])
-    assert engagers(lake, day(90)) == [("A", "testnet", "C", day(1))]
+    # B was last seen on day 0 and leaves; C came back on day 1 and stays
+    assert reach(lake, day(90)) == {"A": (1, 1)}
+    assert network_reach(lake, day(90)) == {("A", "testnet"): 1}
+    assert breadth(lake, day(90)) == {"C": 1}
     # and the per-network sums lose day 0 the same way
     assert network_state(lake, day(90))[("A", "testnet")]["reactions_received"] == 1
+    # C leaves on day 91, ninety days after day 1
+    run_day(lake, day(91), [("E", "post")])
+    assert reach(lake, day(91)) == {}
 
 
-def test_state_from_before_per_network_memory_starts_it_fresh(lake, caplog):
+def test_state_from_before_reach_was_kept_counts_the_window_once(lake, caplog):
     run_day(lake, day(0), [("A", "post"), ("B", "like", "A")])
-    lake.layout.network_state(day(0)).unlink()
-    lake.layout.engager_state(day(0)).unlink()
+    for path in (lake.layout.network_state, lake.layout.reach, lake.layout.network_reach):
+        path(day(0)).unlink()
+    lake.layout.giver_breadth(day(0)).unlink()
     run_day(lake, day(1), [("A", "post"), ("C", "like", "A")])
-    assert engagers(lake, day(1)) == [("A", "testnet", "C", day(1))]
+    # the window's pairs (days 0 and 1) are counted whole, from the daily files
+    assert reach(lake, day(1)) == {"A": (2, 2)}
+    assert network_reach(lake, day(1)) == {("A", "testnet"): 2}
     assert network_state(lake, day(1))[("A", "testnet")]["content_items"] == 1
     meta = engine.read_json(lake.layout.state_meta(day(1)))
     assert (meta["window_days"], meta["network_window_days"]) == (2, 1)
     assert "no per-network memory" in caplog.text
+
+
+def test_pairs_written_before_pair_keys_existed_are_keyed_as_they_are_read(lake):
+    run_day(lake, day(0), [("A", "post"), ("B", "like", "A"), ("C", "like", "A")])
+    path = lake.layout.daily_engagers(day(0))
+    with duckdb.connect() as con:
+        con.execute(
+            f"copy (select * exclude (pair_key) from {engine.parquet_source(path)}) "
+            f"to {engine.quote_path(path)} (format parquet)"
+        )
+    run_day(lake, day(1), [("A", "post"), ("B", "like", "A"), ("D", "like", "A")])
+    assert reach(lake, day(1)) == {"A": (3, 3)}  # B is not counted twice
+
+
+def test_a_day_of_the_window_without_pairs_stops_the_state(lake):
+    run_day(lake, day(0), [("A", "post"), ("B", "like", "A")])
+    run_day(lake, day(1), [("A", "post")])
+    lake.layout.daily_engagers(day(0)).unlink()
+    lake.events(day(2), [("B", "like", "A")])
+    build_daily_features(lake.root, day(2))
+    with pytest.raises(MissingWindowDay) as raised:
+        update_state(lake.root, day(2))
+    assert f"{day(0)} is inside the 90-day window" in str(raised.value)
+    assert f"clout run --start {day(0)}" in str(raised.value)
+
+
+def test_reach_kept_night_by_night_equals_counting_the_window_whole(lake, monkeypatch):
+    """With a 4-day window over 9 nights of random engagement on two networks, today's
+    reach, per-network reach and breadth equal distinct counts over the window's pairs."""
+    import random
+
+    from transforms import state as state_module
+
+    monkeypatch.setattr(state_module, "WINDOW_DAYS", 4)
+    rng = random.Random(7)
+    people = [f"u{i}" for i in range(12)]
+    for n in range(9):
+        events = [(p, "post") for p in people[:4]]
+        for _ in range(rng.randint(5, 25)):
+            actor, target = rng.sample(people, 2)
+            action = rng.choice(["like", "share", "reply", "mention", "follow"])
+            events.append((actor, action, target, None, rng.choice(["tw", "ig"])))
+        run_day(lake, day(n), events)
+        window = ", ".join(
+            engine.quote_path(lake.layout.daily_engagers(day(d)))
+            for d in range(max(0, n - 3), n + 1)
+        )
+        with duckdb.connect() as con:
+            pairs = f"(select * from read_parquet([{window}]))"
+            expected_reach = dict(
+                con.execute(
+                    f"select user_id, count(distinct engager_id) from {pairs} group by 1"
+                ).fetchall()
+            )
+            expected_network = {
+                (u, net): c
+                for u, net, c in con.execute(
+                    f"select user_id, network, count(distinct engager_id) from {pairs} "
+                    "group by 1, 2"
+                ).fetchall()
+            }
+            expected_breadth = dict(
+                con.execute(
+                    f"select engager_id, count(distinct user_id) from {pairs} group by 1"
+                ).fetchall()
+            )
+        assert {u: r for u, (r, _) in reach(lake, day(n)).items()} == expected_reach, n
+        assert network_reach(lake, day(n)) == expected_network, n
+        assert breadth(lake, day(n)) == expected_breadth, n
