@@ -5,24 +5,20 @@
 -- strings, five times faster (two different pairs share a key with odds of 2^-128).
 -- Unsorted: nothing reads the pairs in order, and a day at 100M events has tens of
 -- millions of them.
--- Input view: day_events.
+-- Input view: reaction_pairs (reaction_pairs.sql).
 with
 
-day_events as (
-    select * from day_events
-),
-
-pairs as (
-    select distinct target_user_id as user_id, network, actor_id as engager_id
-    from day_events
-    where action in ('like', 'share', 'reply', 'mention')
-        and target_user_id is not null
-        and target_user_id <> actor_id
+reaction_pairs as (
+    select * from reaction_pairs
 ),
 
 final as (
-    select *, md5_number(user_id || chr(0) || engager_id) as pair_key
-    from pairs
+    select
+        user_id,
+        network,
+        actor_id as engager_id,
+        md5_number(user_id || chr(0) || actor_id) as pair_key
+    from reaction_pairs
 )
 
 select * from final

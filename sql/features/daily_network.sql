@@ -2,8 +2,9 @@
 -- each network alone, plus the content the user made there. A giver's discount still uses
 -- everything they gave that day, on every network, so spreading reactions over networks
 -- does not buy weight.
--- Input views: day_events (the day's accepted events, or a shard's), giver_volume
--- (giver_volume.sql, from the whole day), prev_scores (yesterday's scores).
+-- Input views: day_events (the day's accepted events, or a shard's), reaction_pairs
+-- (reaction_pairs.sql), giver_volume (giver_volume.sql, from the whole day), prev_scores
+-- (yesterday's scores).
 -- Variable: unscored_standing (the standing of a giver who has no score yet).
 with
 
@@ -13,6 +14,10 @@ day_events as (
 
 prev_scores as (
     select * from prev_scores
+),
+
+reaction_pairs as (
+    select * from reaction_pairs
 ),
 
 made as (
@@ -42,20 +47,13 @@ follows as (
     group by user_id, network
 ),
 
-reactions as (
-    select user_id, network, actor_id
-    from received_events
-    where action in ('like', 'share', 'reply', 'mention')
-),
-
 giver_volume as (
     select actor_id, given_that_day from giver_volume
 ),
 
 pairs as (
-    select user_id, network, actor_id, count(*) as reactions_in_pair
-    from reactions
-    group by user_id, network, actor_id
+    select user_id, network, actor_id, reactions as reactions_in_pair
+    from reaction_pairs
 ),
 
 engagement as (
@@ -105,4 +103,3 @@ final as (
 )
 
 select * from final
-order by user_id, network

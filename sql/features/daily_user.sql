@@ -5,8 +5,9 @@
 -- The held_out_* columns are the part that came from gaming groups' pairs (groups.py): the
 -- score leaves it out, the would-be score keeps it.
 -- Input views: day_events (the day's accepted events, or a shard's: those its users gave or
--- received), giver_volume (giver_volume.sql, from the whole day), prev_scores (yesterday's
--- scores), held_out (actor_id, target_user_id: the pairs held out of the score today).
+-- received), reaction_pairs (reaction_pairs.sql), giver_volume (giver_volume.sql, from the
+-- whole day), prev_scores (yesterday's scores), held_out (actor_id, target_user_id: the
+-- pairs held out of the score today).
 -- Variable: unscored_standing (the standing of a giver who has no score yet).
 with
 
@@ -66,19 +67,22 @@ received as (
     group by user_id
 ),
 
-reactions as (
-    select user_id, actor_id, is_held_out
-    from received_events
-    where action in ('like', 'share', 'reply', 'mention')
+reaction_pairs as (
+    select * from reaction_pairs
 ),
 
 giver_volume as (
     select actor_id, given_that_day from giver_volume
 ),
 
+-- A pair's reactions on every network together: the discount is per person.
 pairs as (
-    select user_id, actor_id, count(*) as reactions_in_pair, bool_or(is_held_out) as is_held_out
-    from reactions
+    select
+        user_id,
+        actor_id,
+        sum(reactions) as reactions_in_pair,
+        bool_or(is_held_out) as is_held_out
+    from reaction_pairs
     group by user_id, actor_id
 ),
 
@@ -159,4 +163,3 @@ final as (
 )
 
 select * from final
-order by user_id

@@ -23,18 +23,28 @@ given as (
     group by actor_id
 ),
 
-reacting as (
+-- Per (actor, target) first, then per actor: two plain group-bys instead of two distinct
+-- counts over the day's edges, which took most of the step at 100M events.
+actor_targets as (
     select
         actor_id,
+        target_user_id,
         count(*) filter (where action <> 'follow') as reactions,
         count(*) filter (
             where action <> 'follow' and response_s between 0 and getvariable('fast_response_s')
-        ) as fast_reactions,
-        count(distinct target_user_id) filter (
-            where action <> 'follow' and response_s between 0 and getvariable('fast_response_s')
-        ) as fast_targets,
-        count(distinct target_user_id) as targets
+        ) as fast_reactions
     from edges
+    group by actor_id, target_user_id
+),
+
+reacting as (
+    select
+        actor_id,
+        sum(reactions) as reactions,
+        sum(fast_reactions) as fast_reactions,
+        count(*) filter (where fast_reactions > 0) as fast_targets,
+        count(*) as targets
+    from actor_targets
     group by actor_id
 ),
 
