@@ -153,67 +153,64 @@ split as (
     from placed
 ),
 
--- One row a user and signal, for the sentence: the change in points and the signal itself.
-signal_moves as (
-    select
-        user_id, 1 as signal_order, 'reach' as signal, reach_points_change as points_change,
-        'people reached ' || format('{:,.0f}', prev_reach::double) || ' → '
-            || format('{:,.0f}', reach::double)
-            as measure
-    from split
-    union all
-    select
-        user_id, 2, 'amplification', amplification_points_change,
-        'reactions per item ' || format('{:.2f}', prev_amplification::double) || ' → '
-            || format('{:.2f}', amplification::double)
-    from split
-    union all
-    select
-        user_id, 3, 'network_impact', network_impact_points_change,
-        'standing-weighted reactions ' || format('{:.2f}', prev_network_impact::double) || ' → '
-            || format('{:.2f}', network_impact::double)
-    from split
-    union all
-    select
-        user_id, 4, 'audience', audience_points_change,
-        'net new followers ' || format('{:,.0f}', prev_audience::double) || ' → '
-            || format('{:,.0f}', audience::double)
-    from split
-),
-
-own_reasons as (
+-- For the sentence, per user: the three signals whose points moved most (by at least
+-- 0.0005, with both days' values known), and the signal with the most points. Built as
+-- lists on each row rather than a row a signal grouped back by user: at 1M users that
+-- grouping was most of the step.
+reasons as (
     select
         user_id,
-        -- The three signals that moved most.
-        array_to_string(
-            list(
-                signal || ' ' || format('{:+.3f}', points_change) || ' points, ' || measure
-                order by abs(points_change) desc, signal_order
-            )[1:3],
+        nullif(array_to_string(
+            list_transform(
+                list_sort(list_filter(
+                    [
+                        {
+                            'key': -abs(reach_points_change), 'signal_order': 1,
+                            'text': 'reach ' || format('{:+.3f}', reach_points_change)
+                                || ' points, people reached '
+                                || format('{:,.0f}', prev_reach::double) || ' → '
+                                || format('{:,.0f}', reach::double)
+                        },
+                        {
+                            'key': -abs(amplification_points_change), 'signal_order': 2,
+                            'text': 'amplification '
+                                || format('{:+.3f}', amplification_points_change)
+                                || ' points, reactions per item '
+                                || format('{:.2f}', prev_amplification::double) || ' → '
+                                || format('{:.2f}', amplification::double)
+                        },
+                        {
+                            'key': -abs(network_impact_points_change), 'signal_order': 3,
+                            'text': 'network_impact '
+                                || format('{:+.3f}', network_impact_points_change)
+                                || ' points, standing-weighted reactions '
+                                || format('{:.2f}', prev_network_impact::double) || ' → '
+                                || format('{:.2f}', network_impact::double)
+                        },
+                        {
+                            'key': -abs(audience_points_change), 'signal_order': 4,
+                            'text': 'audience ' || format('{:+.3f}', audience_points_change)
+                                || ' points, net new followers '
+                                || format('{:,.0f}', prev_audience::double) || ' → '
+                                || format('{:,.0f}', audience::double)
+                        }
+                    ],
+                    lambda move: move.key <= -0.0005 and move.text is not null
+                ))[1:3],
+                lambda move: move.text
+            ),
             '; '
-        ) as reasons
-    from signal_moves
-    where abs(points_change) >= 0.0005 and measure is not null
-    group by user_id
-),
-
--- The signal with the most points, for users without a yesterday.
-main_signal as (
-    select
-        user_id,
-        arg_max(signal, points) as signal,
-        max(points) / any_value(raw_score) as share
-    from (
-        select user_id, raw_score, 'reach' as signal, reach_points as points from split
-        union all
-        select user_id, raw_score, 'amplification', amplification_points from split
-        union all
-        select user_id, raw_score, 'network_impact', network_impact_points from split
-        union all
-        select user_id, raw_score, 'audience', audience_points from split
-    )
-    where raw_score > 0
-    group by user_id
+        ), '') as reasons,
+        greatest(reach_points, amplification_points, network_impact_points, audience_points)
+            as top_points,
+        case top_points
+            when reach_points then 'reach'
+            when amplification_points then 'amplification'
+            when network_impact_points then 'network_impact'
+            else 'audience'
+        end as main_signal,
+        top_points / nullif(raw_score, 0) as main_signal_share
+    from split
 ),
 
 sentences as (
@@ -222,15 +219,15 @@ sentences as (
         case
             when split.raw_score > 0
                 then 'score ' || format('{:.2f}', split.score) || ', mostly from '
-                    || main_signal.signal || ' ('
-                    || format('{:.0f}', 100 * main_signal.share) || '% of the raw score)'
+                    || reasons.main_signal || ' ('
+                    || format('{:.0f}', 100 * reasons.main_signal_share) || '% of the raw score)'
             else 'score 1, the floor: nobody has acted on them in the last 90 days'
         end as standing,
         case
-            when split.own_change = 0 and own_reasons.reasons is null
+            when split.own_change = 0 and reasons.reasons is null
                 then 'their own signals did not change'
             else format('{:+.2f}', split.own_change) || ' from their own signals ('
-                || coalesce(own_reasons.reasons, 'no signal moved by 0.0005 points') || ')'
+                || coalesce(reasons.reasons, 'no signal moved by 0.0005 points') || ')'
         end as own_part,
         case
             when split.curve_shift = 0 then 'the curve did not move them'
@@ -238,8 +235,7 @@ sentences as (
                 || ' from the curve, as the rest of the population moved'
         end as curve_part
     from split
-    left join own_reasons using (user_id)
-    left join main_signal using (user_id)
+    join reasons using (user_id)
 ),
 
 final as (
