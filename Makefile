@@ -22,6 +22,7 @@ BENCH_EVENTS ?= 100000000
 BENCH_USERS ?= 10000000
 BENCH_FORMAT ?= parquet
 BENCH_HISTORY_DAYS ?= 1
+BENCH_SHARDS ?= 1
 
 .PHONY: help setup run airflow bench sample nights summary test test-fast lint format clean
 
@@ -56,7 +57,7 @@ airflow: setup
 
 # Generated days are cached in .bench/cache (several GB at the default size).
 bench: setup
-	$(BIN)/clout bench --events $(BENCH_EVENTS) --users $(BENCH_USERS) --format $(BENCH_FORMAT) --history-days $(BENCH_HISTORY_DAYS)
+	$(BIN)/clout bench --events $(BENCH_EVENTS) --users $(BENCH_USERS) --format $(BENCH_FORMAT) --history-days $(BENCH_HISTORY_DAYS) --shards $(BENCH_SHARDS)
 
 summary: setup
 	@$(BIN)/clout summary --data-root $(DATA_ROOT)

@@ -79,3 +79,19 @@ def test_clout_bench_runs_a_night_and_prints_and_writes_its_figures(tmp_path: Pa
     # The second format reused nothing of the first's data root, but the cache holds both.
     cached = sorted(p.name for p in (tmp_path / "cache").rglob("events.*"))
     assert cached == ["events.jsonl.gz", "events.jsonl.gz", "events.parquet", "events.parquet"]
+
+
+def test_clout_bench_runs_the_per_user_steps_in_shards(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["bench", "--events", str(EVENTS), "--users", str(USERS), "--shards", "3",
+         "--cache", str(tmp_path / "cache"), "--work", str(tmp_path / "work")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "1 day(s) of history, 3 shard(s)" in result.output
+    figures = json.loads((tmp_path / "work" / "bench-parquet.json").read_text())
+    assert figures["shards"] == 3
+    state = tmp_path / "work" / "data-parquet" / "state" / "dt=2026-06-01"
+    assert sorted(p.name for p in state.glob("user_state*.parquet")) == [
+        f"user_state.shard-{index}-of-3.parquet" for index in range(3)
+    ]
