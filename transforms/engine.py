@@ -50,6 +50,12 @@ def connect(temp_directory: Path, keep_order: bool = True) -> Iterator[duckdb.Du
         # Lets progress() read how far a statement is; nothing is drawn on the terminal.
         con.execute("set enable_progress_bar = true")
         con.execute("set enable_progress_bar_print = false")
+        # The key of a (user, engager) pair whatever the network: written into the daily
+        # pairs by features, looked up by state. One definition, so the two always agree.
+        con.execute(
+            "create temp macro pair_key_of(user_id, engager_id) as "
+            "md5_number(user_id || chr(0) || engager_id)"
+        )
         yield con
     finally:
         con.close()

@@ -95,17 +95,16 @@ def record(con: duckdb.DuckDBPyConnection, folder: Path, shard: Shard) -> None:
     engine.write_json(folder / SHARDS_FILE, {"count": shard.count, "hash_probe": hash_probe(con)})
 
 
+def _recorded(folder: Path) -> dict:
+    """``folder``'s ``_shards.json``; a folder written before sharding existed is one
+    shard, hashed by this DuckDB."""
+    path = folder / SHARDS_FILE
+    return engine.read_json(path) if path.exists() else {"count": 1, "hash_probe": None}
+
+
 def recorded_count(folder: Path) -> int:
-    """The shard count ``folder``'s day was written with; 1 for a folder written before
-    sharding existed."""
-    path = folder / SHARDS_FILE
-    return engine.read_json(path)["count"] if path.exists() else 1
-
-
-def same_hash(con: duckdb.DuckDBPyConnection, folder: Path) -> bool:
-    """Whether this DuckDB hashes user ids as the one that wrote ``folder``'s shards did."""
-    path = folder / SHARDS_FILE
-    return not path.exists() or engine.read_json(path)["hash_probe"] == hash_probe(con)
+    """The shard count ``folder``'s day was written with."""
+    return _recorded(folder)["count"]
 
 
 def parts(path: Path) -> list[Path]:
@@ -131,12 +130,14 @@ def own_parts(con: duckdb.DuckDBPyConnection, path: Path, shard: Shard) -> tuple
     """The files holding ``shard``'s users of a table written on an earlier night, and
     whether they hold other users too (written with another count or hash), to be
     filtered with ``shard.owns``."""
-    count = recorded_count(path.parent)
+    written = _recorded(path.parent)
+    every = [part_path(path, index, written["count"]) for index in range(written["count"])]
     if shard.whole:
-        return parts(path), False
-    if count == shard.count and same_hash(con, path.parent):
+        return every, False
+    same_hash = written["hash_probe"] in (None, hash_probe(con))
+    if written["count"] == shard.count and same_hash:
         return [shard.part(path)], False
-    return parts(path), True
+    return every, True
 
 
 def view_own(

@@ -198,7 +198,7 @@ def _update_reach(
     con.execute(
         "create or replace temp view held_out_keys as "
         "select target_user_id as user_id, "
-        "md5_number(target_user_id || chr(0) || actor_id) as pair_key "
+        "pair_key_of(target_user_id, actor_id) as pair_key "
         f"from held_out_today where {shard.owns('target_user_id')}"
     )
     con.execute(f"create or replace temp table probe_keys as {engine.sql('state/probe_keys')}")
@@ -254,7 +254,7 @@ def _view_pairs(
             groups.setdefault((keyed, filtered), []).append(file)
     selects = []
     for (keyed, filtered), files in groups.items():
-        key = "pair_key" if keyed else "md5_number(user_id || chr(0) || engager_id)"
+        key = "pair_key" if keyed else "pair_key_of(user_id, engager_id)"
         where = f" where {shard.owns('user_id')}" if filtered else ""
         selects.append(
             f"select user_id, network, engager_id, {key} as pair_key "
