@@ -63,7 +63,7 @@ def flag_gaming(data_root: Path, day: date) -> Path:
             min_suspicious_share=MIN_SUSPICIOUS_SHARE,
         )
         con.execute(f"create temp table jumps as {engine.sql('gaming/jumps')}")
-        con.execute(f"create temp table edges as {engine.sql('gaming/day_edges')}")
+        con.execute(f"create temp table edges as {engine.sql('gaming/jump_edges_today')}")
         jumps = engine.write_parquet(
             con, engine.sql("gaming/jump_attribution"), layout.gaming_jumps(day)
         )

@@ -8,8 +8,8 @@
 -- reaction. suspicious_share counts an account once if it is fresh, narrow or in a group.
 -- verdict: 'gaming' when suspicious_share reaches min_suspicious_share, else 'virality':
 -- a jump made of many established, unrelated accounts is a post taking off.
--- Input views: jumps, edges (today's, day_edges.sql), known_accounts (yesterday's
--- user_state), giver_breadth (today's, every shard's), held_out (today's pairs).
+-- Input views: jumps, edges (today's, near the jumps: jump_edges_today.sql), known_accounts
+-- (yesterday's user_state), giver_breadth (today's, every shard's), held_out (today's pairs).
 -- Variables: flag_date, fresh_days, narrow_targets, min_suspicious_share.
 with
 

@@ -277,12 +277,14 @@ def test_bought_followers_are_a_burst_and_a_popular_accounts_newcomers_are_not(l
 # ------------------------------------------------------------------- jump attribution
 
 
-def jump_day(lake, crowd: list[str], established: bool) -> tuple[list[dict], list[dict]]:
+def jump_day(
+    lake, crowd: list[str], established: bool, also: tuple[dict, ...] = ()
+) -> tuple[list[dict], list[dict]]:
     """V posts at 10:00 and ``crowd`` likes it within half an hour, 20 of them sharing it
     too; V's history is 3 engagers a day for 14 days, today len(crowd). With
     ``established``, the crowd was first seen two months ago and each engaged five town
-    accounts in the window; otherwise the crowd is brand new."""
-    events = [post("V", 1, 10 * HOUR)]
+    accounts in the window; otherwise the crowd is brand new. ``also``: more of the day."""
+    events = [post("V", 1, 10 * HOUR), *also]
     for i, fan in enumerate(crowd):
         events.append(react(fan, "like", "V", 1, 10 * HOUR + 60 + 25 * i))
         if i < 20:
@@ -341,6 +343,28 @@ def test_the_same_jump_from_brand_new_accounts_is_gaming(lake):
     assert jump["suspicious_share"] == 1.0
     assert "100% first seen in the last week" in jump["evidence"]
     assert jump["evidence"].endswith("; for example x00, x01, x02")
+
+
+def test_attribution_sees_what_the_user_gave_back_and_what_the_crowd_followed_today(lake):
+    # The brand-new crowd again, with more of the day around it: V likes back the town's
+    # h00 and the first 10 of the crowd (reciprocal: their 10 likes and 10 shares, 20 of
+    # the 80 reactions); the last 10 of the crowd follow four town accounts each (4 people
+    # today: no longer narrow, so their 10 likes leave 70 of 80 narrow); everyone else's
+    # day is the town's. The step reads only the edges near the jumps: these must be in.
+    crowd = [f"x{i:02d}" for i in range(60)]
+    gave_back = [react("V", "like", fan, 0, 11 * HOUR + i) for i, fan in enumerate(crowd[:10])]
+    followed = [
+        {"actor": fan, "action": "follow", "target": TOWN[k], "at": 12 * HOUR + i}
+        for i, fan in enumerate(crowd[50:])
+        for k in range(4)
+    ]
+    also = (react("V", "like", "h00", 1, 11 * HOUR), *gave_back, *followed)
+    _, jumps = jump_day(lake, crowd, established=False, also=also)
+    engagers = next(j for j in jumps if j["rule"] == "jump_distinct_engagers")
+    assert engagers["actions"] == 80
+    assert engagers["reciprocal_share"] == 0.25
+    assert engagers["narrow_share"] == 0.875
+    assert (engagers["fresh_share"], engagers["suspicious_share"]) == (1.0, 1.0)
 
 
 def test_a_news_day_of_fast_reactions_to_the_news_raises_no_group(lake):
