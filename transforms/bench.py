@@ -4,31 +4,37 @@ The day is synthesised by DuckDB from integers (``sql/bench/synthetic_day.sql``)
 and in ``.jsonl.gz``, and cached by size and seed, so a second run starts at once. A fresh
 data root gets the day, hard-linked into its landing folder, after ``history_days`` earlier
 days of the same size that run as full nights first (the state, yesterday's scores and the
-event ids a night reads). Then the night runs step by step, ingest through publish, and each
-step reports its seconds, its rows in and out, and the peak RSS of this process while it
-ran. In the same run, on the same file, one plain DuckDB query computes the per-user
-aggregates (``sql/bench/ceiling.sql``): the ceiling the night is held against.
+event ids a night reads). Then the night runs step by step, ingest through publish, each
+step in a fresh process of its own, as Airflow runs a task: it reports its seconds (the
+work, not the interpreter's start), its rows in and out, and the peak RSS of its process
+(``ru_maxrss``: DuckDB and Polars allocate in-process, so this counts them, and nothing an
+earlier step left behind). In the same run, on the same file, one plain DuckDB query, in a
+process of its own too, computes the per-user aggregates (``sql/bench/ceiling.sql``): the
+ceiling the night is held against.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
+import resource
 import shutil
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from transforms import engine
 from transforms.layout import Layout
-from transforms.pipeline import STEPS, run_step
+from transforms.pipeline import STEPS, run_day, run_step
 from transforms.publish import publish
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 BENCH_DAY = date(2026, 6, 1)
 FORMATS = {"parquet": "events.parquet", "jsonl.gz": "events.jsonl.gz"}
@@ -65,38 +71,22 @@ class BenchResult:
     priming_seconds: float = 0.0
 
 
-class PeakRss:
-    """Samples this process's resident memory every 50 ms; ``window()`` gives the peak
-    within a block. DuckDB and Polars allocate in-process, so this counts them too."""
-
-    def __init__(self) -> None:
-        self._peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            self._peak = max(self._peak, _rss_bytes())
-            self._stop.wait(0.05)
-
-    @contextmanager
-    def window(self) -> Iterator[Callable[[], float]]:
-        self._peak = _rss_bytes()
-        yield lambda: self._peak / 2**20
-        self._peak = max(self._peak, _rss_bytes())
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
+def in_own_process(function: Callable[..., T], *args: object) -> tuple[T, float]:
+    """Call ``function(*args)`` in a fresh interpreter; return its result and the peak RSS
+    of that process in MB. ``function`` must be importable (module level)."""
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn, max_tasks_per_child=1) as pool:
+        return pool.submit(_measured, function, logging.getLogger().level, *args).result()
 
 
-def _rss_bytes() -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
+def _measured(function: Callable[..., T], log_level: int, *args: object) -> tuple[T, float]:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=log_level, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S"
+        )
+    result = function(*args)
+    # Linux reports ru_maxrss in kB.
+    return result, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def cached_day(cache: Path, day: date, events: int, users: int, seed: int, fmt: str) -> Path:
@@ -177,64 +167,66 @@ def run_bench(
         earlier = BENCH_DAY - timedelta(days=back)
         land(data_root, earlier, cached_day(cache, earlier, events, users, seed, fmt))
         progress(f"priming night {earlier} ({history_days - back + 1} of {history_days})")
-        _run_night(data_root, earlier, shards, rss=None)
+        in_own_process(run_day, data_root, earlier, shards)
     result.priming_seconds = time.monotonic() - primed
 
     day_file = cached_day(cache, BENCH_DAY, events, users, seed, fmt)
     land(data_root, BENCH_DAY, day_file)
-    rss = PeakRss()
-    try:
-        progress(f"night {BENCH_DAY}: {events:,} events, {users:,} users, from {fmt}")
-        began = time.monotonic()
-        result.steps = _run_night(data_root, BENCH_DAY, shards, rss, progress)
-        result.night_seconds = time.monotonic() - began
-        result.night_peak_rss_mb = max(s.peak_rss_mb for s in result.steps)
-        result.events_per_second = events / result.night_seconds
-        parquet_file = cached_day(cache, BENCH_DAY, events, users, seed, "parquet")
-        progress("engine ceiling: per-user aggregates in one DuckDB query on the Parquet file")
-        with rss.window() as peak, engine.connect(work / "tmp") as con:
-            began = time.monotonic()
-            engine.view(con, "bench_events", parquet_file)
-            con.execute(engine.sql("bench/ceiling")).fetchall()
-            result.ceiling_seconds = time.monotonic() - began
-        result.ceiling_peak_rss_mb = peak()
-    finally:
-        rss.close()
+    progress(f"night {BENCH_DAY}: {events:,} events, {users:,} users, from {fmt}")
+    result.steps = _run_night(data_root, BENCH_DAY, shards, progress)
+    result.night_seconds = sum(s.seconds for s in result.steps)
+    result.night_peak_rss_mb = max(s.peak_rss_mb for s in result.steps)
+    result.events_per_second = events / result.night_seconds
+    parquet_file = cached_day(cache, BENCH_DAY, events, users, seed, "parquet")
+    progress("engine ceiling: per-user aggregates in one DuckDB query on the Parquet file")
+    result.ceiling_seconds, result.ceiling_peak_rss_mb = in_own_process(
+        _ceiling, parquet_file, work / "tmp"
+    )
     result.night_over_ceiling = result.night_seconds / result.ceiling_seconds
     return result
+
+
+def _ceiling(parquet_file: Path, temp_directory: Path) -> float:
+    with engine.connect(temp_directory) as con:
+        began = time.monotonic()
+        engine.view(con, "bench_events", parquet_file)
+        con.execute(engine.sql("bench/ceiling")).fetchall()
+        return time.monotonic() - began
 
 
 def _run_night(
     data_root: Path,
     day: date,
     shard_count: int,
-    rss: PeakRss | None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> list[StepFigures]:
     started_at = datetime.now(UTC)
-    steps: list[tuple[str, Callable[..., object]]] = [
-        *STEPS,
-        ("publish", lambda root, d: publish(root, d, started_at)),
-    ]
     figures = []
-    for name, step in steps:
-        if rss is None:
-            run_step(name, step, data_root, day, shard_count)
-            continue
+    for name in [*(name for name, _ in STEPS), "publish"]:
         rows_in = _rows(data_root, day, STEP_INPUTS.get(name, ()))
-        with rss.window() as peak:
-            began = time.monotonic()
-            run_step(name, step, data_root, day, shard_count)
-            seconds = time.monotonic() - began
+        seconds, peak_rss_mb = in_own_process(
+            _timed_step, name, data_root, day, shard_count, started_at
+        )
         rows_out = _rows(data_root, day, STEP_OUTPUTS.get(name, ()))
         if name == "ingest":
             rows_in = _landing_rows(Layout(data_root), day)  # known once ingest has counted
-        figures.append(StepFigures(name, seconds, rows_in, rows_out, peak()))
+        figures.append(StepFigures(name, seconds, rows_in, rows_out, peak_rss_mb))
         progress(
             f"  {name:<14} {seconds:8.1f} s  rows in {rows_in:>13,}  out {rows_out:>13,}"
-            f"  peak RSS {peak():8,.0f} MB"
+            f"  peak RSS {peak_rss_mb:8,.0f} MB"
         )
     return figures
+
+
+def _timed_step(
+    name: str, data_root: Path, day: date, shard_count: int, started_at: datetime
+) -> float:
+    began = time.monotonic()
+    if name == "publish":
+        publish(data_root, day, started_at)
+    else:
+        run_step(name, dict(STEPS)[name], data_root, day, shard_count)
+    return time.monotonic() - began
 
 
 # What each step reads and writes, by Layout table name, for the rows columns.
