@@ -24,26 +24,18 @@ series as (
     from state
 ),
 
-changes as (
+-- Today's change needs two values of each history: the population's median and MAD
+-- come from it alone.
+today as (
     select
         user_id,
         signal,
+        history,
         history[-1] as value_today,
-        history[1:-2] as past_values,
-        list_transform(
-            list_zip(history[2:], history[:-2]),
-            lambda pair: ln(1 + pair[1]) - ln(1 + pair[2])
-        ) as daily_changes
+        history[-2] as value_yesterday,
+        ln(1 + history[-1]) - ln(1 + history[-2]) as change_today
     from series
     where len(history) >= 2
-),
-
-split as (
-    select
-        *,
-        daily_changes[-1] as change_today,
-        daily_changes[:-2] as past_changes
-    from changes
 ),
 
 population as (
@@ -51,33 +43,51 @@ population as (
         signal,
         median(change_today) as population_median,
         mad(change_today) as population_mad
-    from split
-    -- Users with nothing yesterday or today say nothing about the day's normal change.
-    where value_today > 0 or past_values[-1] > 0
+    from today
+    where value_today > 0 or value_yesterday > 0
     group by signal
+),
+
+-- Only a rise that is big, extreme against everyone and has the history to judge it can
+-- be a jump: the user's own history (the costly part, a list per user) is read for these.
+candidates as (
+    select
+        today.*,
+        population.population_median,
+        0.6745 * (change_today - population.population_median)
+            / greatest(population.population_mad, getvariable('mad_floor')) as population_z,
+        history[1:-2] as past_values
+    from today
+    join population using (signal)
+    where value_today >= getvariable('min_count')
+        and len(history) - 2 >= getvariable('min_history_days')
+        and population_z > getvariable('z_threshold')
+),
+
+past as (
+    select
+        *,
+        list_transform(
+            list_zip(past_values[2:], past_values[:-2]),
+            lambda pair: ln(1 + pair[1]) - ln(1 + pair[2])
+        ) as past_changes
+    from candidates
 ),
 
 scored as (
     select
-        split.*,
-        population.population_median,
+        *,
         0.6745 * (change_today - list_median(past_changes))
             / greatest(coalesce(list_aggregate(past_changes, 'mad'), 0), getvariable('mad_floor'))
             as own_z,
-        0.6745 * (change_today - population.population_median)
-            / greatest(population.population_mad, getvariable('mad_floor')) as population_z,
         exp(list_median(list_transform(past_values, lambda v: ln(1 + v)))) - 1 as typical_value
-    from split
-    join population using (signal)
-    where len(past_changes) >= getvariable('min_history_days')
+    from past
 ),
 
 flagged as (
     select *
     from scored
-    where value_today >= getvariable('min_count')
-        and own_z > getvariable('z_threshold')
-        and population_z > getvariable('z_threshold')
+    where own_z > getvariable('z_threshold')
 ),
 
 final as (
