@@ -13,29 +13,31 @@ state as (
     select * from state
 ),
 
-series as (
-    select user_id, 'distinct_engagers' as signal, engagers_history::double[] as history
-    from state
-    union all
-    select user_id, 'weighted_reactions', reactions_history
-    from state
-    union all
-    select user_id, 'new_followers', followers_history::double[]
-    from state
-),
-
 -- Today's change needs two values of each history: the population's median and MAD
--- come from it alone.
+-- come from it alone, so the lists themselves are read only for the candidates below.
 today as (
     select
         user_id,
         signal,
-        history,
-        history[-1] as value_today,
-        history[-2] as value_yesterday,
-        ln(1 + history[-1]) - ln(1 + history[-2]) as change_today
-    from series
-    where len(history) >= 2
+        days,
+        value_today,
+        value_yesterday,
+        ln(1 + value_today) - ln(1 + value_yesterday) as change_today
+    from (
+        select user_id, 'distinct_engagers' as signal, len(engagers_history) as days,
+            engagers_history[-1]::double as value_today,
+            engagers_history[-2]::double as value_yesterday
+        from state
+        union all
+        select user_id, 'weighted_reactions', len(reactions_history),
+            reactions_history[-1], reactions_history[-2]
+        from state
+        union all
+        select user_id, 'new_followers', len(followers_history),
+            followers_history[-1]::double, followers_history[-2]::double
+        from state
+    )
+    where days >= 2
 ),
 
 population as (
@@ -49,19 +51,30 @@ population as (
 ),
 
 -- Only a rise that is big, extreme against everyone and has the history to judge it can
--- be a jump: the user's own history (the costly part, a list per user) is read for these.
+-- be a jump: the user's own history (a list per user and signal) is read for these.
 candidates as (
     select
         today.*,
         population.population_median,
         0.6745 * (change_today - population.population_median)
-            / greatest(population.population_mad, getvariable('mad_floor')) as population_z,
-        history[1:-2] as past_values
+            / greatest(population.population_mad, getvariable('mad_floor')) as population_z
     from today
     join population using (signal)
     where value_today >= getvariable('min_count')
-        and len(history) - 2 >= getvariable('min_history_days')
+        and days - 2 >= getvariable('min_history_days')
         and population_z > getvariable('z_threshold')
+),
+
+candidate_histories as (
+    select
+        candidates.*,
+        case candidates.signal
+            when 'distinct_engagers' then state.engagers_history::double[]
+            when 'weighted_reactions' then state.reactions_history
+            else state.followers_history::double[]
+        end[1:-2] as past_values
+    from candidates
+    join state using (user_id)
 ),
 
 past as (
@@ -71,7 +84,7 @@ past as (
             list_zip(past_values[2:], past_values[:-2]),
             lambda pair: ln(1 + pair[1]) - ln(1 + pair[2])
         ) as past_changes
-    from candidates
+    from candidate_histories
 ),
 
 scored as (
