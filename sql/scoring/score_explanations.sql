@@ -156,10 +156,11 @@ split as (
 -- For the sentence, per user: the three signals whose points moved most (by at least
 -- 0.0005, with both days' values known), and the signal with the most points. Built as
 -- lists on each row rather than a row a signal grouped back by user: at 1M users that
--- grouping was most of the step.
+-- grouping was most of the step. On the row itself, not joined back: at 10M users that
+-- join moved every row's columns once more.
 reasons as (
     select
-        user_id,
+        *,
         nullif(array_to_string(
             list_transform(
                 list_sort(list_filter(
@@ -215,27 +216,26 @@ reasons as (
 
 sentences as (
     select
-        split.*,
+        *,
         case
-            when split.raw_score > 0
-                then 'score ' || format('{:.2f}', split.score) || ', mostly from '
-                    || reasons.main_signal || ' ('
-                    || format('{:.0f}', 100 * reasons.main_signal_share) || '% of the raw score)'
+            when raw_score > 0
+                then 'score ' || format('{:.2f}', score) || ', mostly from '
+                    || main_signal || ' ('
+                    || format('{:.0f}', 100 * main_signal_share) || '% of the raw score)'
             else 'score 1, the floor: nobody has acted on them in the last 90 days'
         end as standing,
         case
-            when split.own_change = 0 and reasons.reasons is null
+            when own_change = 0 and reasons is null
                 then 'their own signals did not change'
-            else format('{:+.2f}', split.own_change) || ' from their own signals ('
-                || coalesce(reasons.reasons, 'no signal moved by 0.0005 points') || ')'
+            else format('{:+.2f}', own_change) || ' from their own signals ('
+                || coalesce(reasons, 'no signal moved by 0.0005 points') || ')'
         end as own_part,
         case
-            when split.curve_shift = 0 then 'the curve did not move them'
-            else format('{:+.2f}', split.curve_shift)
+            when curve_shift = 0 then 'the curve did not move them'
+            else format('{:+.2f}', curve_shift)
                 || ' from the curve, as the rest of the population moved'
         end as curve_part
-    from split
-    join reasons using (user_id)
+    from reasons
 ),
 
 final as (
