@@ -62,13 +62,13 @@ engagement as (
         pairs.network,
         count(*) as distinct_engagers,
         sum(pairs.reactions_in_pair) as reactions_received,
-        -- Rounded like daily_user.sql, so a rerun gives identical rows.
-        round(sum(sqrt(pairs.reactions_in_pair / giver_volume.given_that_day)), 9)
+        -- Summed like daily_user.sql, so a rerun gives identical rows.
+        stable_sum(sqrt(pairs.reactions_in_pair / giver_volume.given_that_day))
             as weighted_reactions,
-        round(sum(
+        stable_sum(
             sqrt(pairs.reactions_in_pair / giver_volume.given_that_day)
             * coalesce(prev_scores.score / 100.0, getvariable('unscored_standing'))
-        ), 9) as impact
+        ) as impact
     from pairs
     join giver_volume using (actor_id)
     left join prev_scores on prev_scores.user_id = pairs.actor_id

@@ -106,13 +106,13 @@ engagement as (
         user_id,
         count(*) as distinct_engagers,
         sum(reactions_in_pair) as reactions_received,
-        -- A parallel sum of doubles can differ in its last bits from run to run; rounding
-        -- far below any meaningful size makes a rerun give identical rows.
-        round(sum(pair_weight), 9) as weighted_reactions,
-        round(sum(pair_weight * giver_standing), 9) as impact,
+        -- stable_sum (engine.connect): a rerun gives identical rows, whatever order a
+        -- parallel sum meets them in.
+        stable_sum(pair_weight) as weighted_reactions,
+        stable_sum(pair_weight * giver_standing) as impact,
         sum(reactions_in_pair) filter (where is_held_out) as held_out_reactions,
-        round(sum(pair_weight) filter (where is_held_out), 9) as held_out_weighted_reactions,
-        round(sum(pair_weight * giver_standing) filter (where is_held_out), 9)
+        stable_sum(case when is_held_out then pair_weight end) as held_out_weighted_reactions,
+        stable_sum(case when is_held_out then pair_weight * giver_standing end)
             as held_out_impact
     from weighted_pairs
     group by user_id

@@ -28,9 +28,9 @@ window_sums as (
         user_id,
         network,
         sum(columns(* exclude (user_id, network, weighted_reactions, impact)))::bigint,
-        -- Rounded like the daily sums, so a rerun gives identical rows.
-        round(sum(weighted_reactions), 9) as weighted_reactions,
-        round(sum(impact), 9) as impact
+        -- Summed like the daily sums, so a rerun gives identical rows.
+        stable_sum(weighted_reactions) as weighted_reactions,
+        stable_sum(impact) as impact
     from window_changes
     group by user_id, network
 ),

@@ -32,11 +32,11 @@ window_sums as (
         sum(columns(* exclude (
             user_id, weighted_reactions, impact, held_out_weighted_reactions, held_out_impact
         )))::bigint,
-        -- Rounded like the daily sums, so a rerun gives identical rows.
-        round(sum(weighted_reactions), 9) as weighted_reactions,
-        round(sum(impact), 9) as impact,
-        round(coalesce(sum(held_out_weighted_reactions), 0), 9) as held_out_weighted_reactions,
-        round(coalesce(sum(held_out_impact), 0), 9) as held_out_impact
+        -- Summed like the daily sums, so a rerun gives identical rows.
+        stable_sum(weighted_reactions) as weighted_reactions,
+        stable_sum(impact) as impact,
+        coalesce(stable_sum(held_out_weighted_reactions), 0) as held_out_weighted_reactions,
+        coalesce(stable_sum(held_out_impact), 0) as held_out_impact
     from window_changes
     group by user_id
 ),

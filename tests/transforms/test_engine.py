@@ -59,3 +59,24 @@ def test_a_short_write_logs_no_progress(tmp_path: Path, caplog) -> None:
     ):
         engine.write_parquet(con, "select 1 as x", tmp_path / "t" / "one.parquet")
     assert not [r for r in caplog.records if "writing" in r.getMessage()]
+
+
+def test_stable_sum_is_the_same_whatever_order_the_rows_come_in(tmp_path: Path) -> None:
+    # A parallel sum meets its rows in any order. These three, added in the two orders,
+    # give doubles on either side of a 9th-decimal boundary: a plain sum rounded to 9
+    # decimals differs (1.000000001 against 1.000000002), stable_sum does not.
+    weights = [1.0, 1.5e-9, 1e-16]
+    with engine.connect(tmp_path) as con:
+        con.execute("set threads = 1")
+
+        def summed(expression: str, order: list[float]) -> float:
+            return con.execute(
+                f"select {expression} from (select unnest($order) as x)", {"order": order}
+            ).fetchall()[0][0]
+
+        plain = [summed("round(sum(x), 9)", o) for o in (weights, weights[::-1])]
+        stable = [summed("stable_sum(x)", o) for o in (weights, weights[::-1])]
+        held_out = summed("stable_sum(case when x > 1 then x end)", weights)
+    assert plain[0] != plain[1]
+    assert stable == [1.000000001, 1.000000001]
+    assert held_out is None  # like sum(): nothing to add is null, not 0
