@@ -76,14 +76,13 @@ def in_own_process(function: Callable[..., T], *args: object) -> tuple[T, float]
     of that process in MB. ``function`` must be importable (module level)."""
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=spawn, max_tasks_per_child=1) as pool:
-        return pool.submit(_measured, function, logging.getLogger().level, *args).result()
+        return pool.submit(_measured, function, *args).result()
 
 
-def _measured(function: Callable[..., T], log_level: int, *args: object) -> tuple[T, float]:
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=log_level, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S"
-        )
+def _measured(function: Callable[..., T], *args: object) -> tuple[T, float]:
+    from transforms.cli import setup_logging  # the child logs as `clout` does
+
+    setup_logging()
     result = function(*args)
     # Linux reports ru_maxrss in kB.
     return result, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -29,7 +29,7 @@ DataRoot = Annotated[
 ]
 
 
-def _setup_logging() -> None:
+def setup_logging() -> None:
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(message)s",
@@ -60,7 +60,7 @@ def generate(
     """Write a synthetic social network as daily dumps in the landing contract."""
     from transforms.generate import generate as generate_network
 
-    _setup_logging()
+    setup_logging()
     began = time.monotonic()
     summary = generate_network(
         data_root,
@@ -106,7 +106,7 @@ def run(
         first, last = _date(start, "--start"), _date(end, "--end")
     else:
         raise typer.BadParameter("give --date D, or --start D1 --end D2")
-    _setup_logging()
+    setup_logging()
     began = time.monotonic()
     try:
         warehouse = run_range(data_root, first, last, shards or shard_count_from_env())
@@ -150,7 +150,7 @@ def bench(
     formats = list(FORMATS) if fmt == "both" else [fmt]
     if any(f not in FORMATS for f in formats):
         raise typer.BadParameter("give parquet, jsonl.gz or both", param_hint="--format")
-    _setup_logging()
+    setup_logging()
     results = []
     for one in formats:
         result = run_bench(
@@ -270,7 +270,7 @@ def airflow(
     """Run Airflow locally (api-server, scheduler, dag-processor, triggerer) until Ctrl-C."""
     from transforms.airflow_stack import AirflowStackError, serve
 
-    _setup_logging()
+    setup_logging()
     try:
         serve(home.resolve(), data_root, port)
     except AirflowStackError as error:
