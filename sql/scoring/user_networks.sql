@@ -77,42 +77,22 @@ raw as (
     join scales using (network)
 ),
 
--- percent_rank() over each network, from the count of raw scores below each one: a window
--- over the distinct scores instead of a sort of every user's row (three partitions, 29M
--- rows wide at 10M users).
-score_counts as (
-    select network, raw_score, count(*) as users
-    from raw
-    group by network, raw_score
-),
-
-below as (
-    select
-        network,
-        raw_score,
-        sum(users) over (partition by network order by raw_score) - users as users_below,
-        sum(users) over (partition by network) as users_on_network
-    from score_counts
-),
-
 final as (
     select
-        raw.user_id,
+        user_id,
         getvariable('feature_date') as feature_date,
-        raw.network,
-        raw.content_items,
-        raw.reactions_received,
-        raw.reach,
-        raw.amplification,
-        raw.network_impact,
-        raw.audience,
-        raw.active_days,
-        raw.raw_score,
-        100.0 * coalesce(below.users_below / nullif(below.users_on_network - 1, 0), 0)
-            as percentile,
+        network,
+        content_items,
+        reactions_received,
+        reach,
+        amplification,
+        network_impact,
+        audience,
+        active_days,
+        raw_score,
+        100.0 * percent_rank() over (partition by network order by raw_score) as percentile,
         getvariable('model_version') as model_version
     from raw
-    join below using (network, raw_score)
 )
 
 select * from final
