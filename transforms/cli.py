@@ -236,6 +236,20 @@ def query(
 
 
 @app.command()
+def dictionary(data_root: DataRoot = DEFAULT_DATA_ROOT) -> None:
+    """Print the warehouse's data dictionary (every table, view and column) as Markdown."""
+    from transforms.layout import Layout
+    from transforms.warehouse import dictionary_markdown
+
+    warehouse = Layout(data_root).warehouse
+    if not warehouse.exists():
+        raise typer.BadParameter(
+            f"no warehouse at {warehouse}: run `clout run` first", param_hint="--data-root"
+        )
+    typer.echo(dictionary_markdown(warehouse), nl=False)
+
+
+@app.command()
 def explain(
     user_id: Annotated[str, typer.Argument(help="The user to explain, as in scores.user_id.")],
     day: Annotated[

@@ -3,10 +3,11 @@
 The step outputs under ``<data_root>/<table>/dt=D/`` are the source of truth, and a rerun
 overwrites them. Readers must never see a day half-rewritten, so publishing hard-links
 each output into ``published/<table>/dt=D/`` under a new, never-reused name (no copy),
-records the names in ``published/manifest.json``, and writes a new warehouse file whose
-views list exactly those files. The new file replaces ``warehouse/clout.duckdb`` with an
-atomic rename: an analyst holding the old file open keeps a consistent old snapshot,
-the next one to open it sees the new day, and nobody blocks the night.
+records the names in ``published/manifest.json``, and writes a new warehouse file from
+exactly those files (transforms/warehouse.py). The new file replaces
+``warehouse/clout.duckdb`` with an atomic rename: an analyst holding the old file open
+keeps a consistent old snapshot, the next one to open it sees the new day, and nobody
+blocks the night.
 """
 
 from __future__ import annotations
@@ -26,29 +27,13 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-import duckdb
-
 from transforms import engine
 from transforms.ingest import read_counts
 from transforms.layout import Layout, partition
 from transforms.scoring import MODEL_VERSION
+from transforms.warehouse import DAILY_TABLES, build_warehouse
 
 log = logging.getLogger(__name__)
-
-# Tables published from one file per day; run_log keeps one file per run.
-DAILY_TABLES = (
-    "scores",
-    "user_features",
-    "user_topics",
-    "user_networks",
-    "gaming_flags",
-    "gaming_groups",
-    "gaming_jumps",
-    "quarantine",
-    "score_explanations",
-)
-# DuckDB 1.4 and 1.5 (the CLI on PyPI) read files written for this storage version.
-STORAGE_VERSION = "v1.4.0"
 
 
 @cache
@@ -172,42 +157,6 @@ def stale_dates(data_root: Path) -> list[date]:
             stale.append(date.fromisoformat(night))
         latest_before = max(latest_before, sequence)
     return stale
-
-
-def build_warehouse(layout: Layout, manifest: dict) -> None:
-    """Write a new warehouse file of views over the published files, then swap it in."""
-    layout.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    tmp = engine.temporary_sibling(layout.warehouse)
-    try:
-        con = duckdb.connect()
-        try:
-            con.execute(
-                f"attach {engine.quote_path(tmp)} as warehouse "
-                f"(storage_version '{STORAGE_VERSION}')"
-            )
-            for table in (*DAILY_TABLES, "run_log"):
-                # Every publish adds a file to every table, so none is ever empty of files.
-                files = _files(layout, manifest, table)
-                source = engine.parquet_source(files, union_by_name=True)
-                con.execute(f"create view warehouse.{table} as select * from {source}")
-            con.execute("checkpoint warehouse")
-            con.execute("detach warehouse")
-        finally:
-            con.close()
-        os.replace(tmp, layout.warehouse)
-    finally:
-        tmp.unlink(missing_ok=True)
-        Path(f"{tmp}.wal").unlink(missing_ok=True)
-
-
-def _files(layout: Layout, manifest: dict, table: str) -> list[Path]:
-    entries = manifest["tables"].get(table, {})
-    files: list[Path] = []
-    for day in sorted(entries):
-        value = entries[day]
-        for relative in value if isinstance(value, list) else [value]:
-            files.append(layout.root / relative)
-    return files
 
 
 def _link(source: Path, target: Path) -> None:
