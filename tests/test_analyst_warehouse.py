@@ -18,6 +18,7 @@ import pytest
 from tests.conftest import REPO, SAMPLE_START, generate_network
 from transforms.layout import Layout
 from transforms.pipeline import run_range
+from transforms.report import report_path
 from transforms.warehouse import ANALYST_VIEWS, DAILY_TABLES, LATEST_SCHEMA, dictionary_markdown
 
 pytestmark = pytest.mark.slow
@@ -25,6 +26,8 @@ pytestmark = pytest.mark.slow
 DAYS = 4
 # The DuckDB CLI from PyPI (the duckdb-cli package, a dev dependency), beside this Python.
 DUCKDB_CLI = Path(sys.executable).parent / "duckdb"
+CLOUT = DUCKDB_CLI.with_name("clout")
+OUTPUT = REPO / "test-output" / "report"
 
 
 @pytest.fixture(scope="module")
@@ -181,3 +184,79 @@ def test_readme_has_eight_to_ten_example_queries() -> None:
 @pytest.mark.parametrize("sql", readme_queries(), ids=lambda sql: sql.splitlines()[0][:60])
 def test_readme_example_query_runs_in_the_cli_and_returns_rows(root: Path, sql: str) -> None:
     assert cli(Layout(root).warehouse, sql), sql
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+REPORT_SECTIONS = {
+    "run": "The run",
+    "curve": "The curve, today against yesterday",
+    "archetypes": "The archetype mix",
+    "movers": "Top movers",
+    "flags": "Flagged users",
+    "quality": "Data quality",
+}
+
+
+def test_publish_writes_a_report_for_every_night(root: Path) -> None:
+    for offset in range(DAYS):
+        day = SAMPLE_START + timedelta(days=offset)
+        assert report_path(root, day).is_file(), day
+
+
+def test_the_report_renders_its_sections_on_a_phone_with_nothing_from_the_network(
+    root: Path,
+) -> None:
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)"
+    from playwright.sync_api import sync_playwright
+
+    last_day = SAMPLE_START + timedelta(days=DAYS - 1)
+    page_path = report_path(root, last_day)
+    requested: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.on("request", lambda request: requested.append(request.url))
+            page.goto(page_path.as_uri())
+            for section, heading in REPORT_SECTIONS.items():
+                assert page.locator(f"#{section} h2").inner_text() == heading
+            curves = page.locator("#curve svg polyline")
+            assert curves.count() == 2  # today and yesterday
+            for index in range(2):
+                assert len(curves.nth(index).get_attribute("points").split()) == 101
+            assert page.locator("#movers tr").count() > 1
+            assert page.locator("#flags p").first.inner_text().split()[0].replace(",", "").isdigit()
+            docs = page.locator("#quality a")
+            assert (page_path.parent / docs.get_attribute("href")).is_file()
+            # Readable on a phone: nothing wider than the screen but the tables' own scroll.
+            overflow = page.evaluate("document.documentElement.scrollWidth")
+            assert overflow <= 390, overflow
+            OUTPUT.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(OUTPUT / "report-phone.png"), full_page=True)
+        finally:
+            browser.close()
+    assert [url for url in requested if not url.startswith("file://")] == []
+
+
+def test_clout_report_writes_the_page_again(root: Path) -> None:
+    day = SAMPLE_START + timedelta(days=1)
+    page = report_path(root, day)
+    page.unlink()
+    done = subprocess.run(
+        [
+            str(DUCKDB_CLI.with_name("clout")),
+            "report",
+            "--data-root",
+            str(root),
+            "--date",
+            str(day),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(page)
+    assert f"the night of {day}" in page.read_text()

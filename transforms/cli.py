@@ -236,6 +236,22 @@ def query(
 
 
 @app.command()
+def report(
+    day: Annotated[str, typer.Option("--date", help="The day to report on.")],
+    data_root: DataRoot = DEFAULT_DATA_ROOT,
+) -> None:
+    """Write the day's HTML report (reports/dt=D/index.html) from its outputs; print its path."""
+    from transforms.report import ReportError, write_report
+
+    setup_logging()
+    try:
+        typer.echo(write_report(data_root, _date(day, "--date")))
+    except ReportError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
 def dictionary(data_root: DataRoot = DEFAULT_DATA_ROOT) -> None:
     """Print the warehouse's data dictionary (every table, view and column) as Markdown."""
     from transforms.layout import Layout

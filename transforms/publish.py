@@ -30,6 +30,7 @@ from pathlib import Path
 from transforms import engine
 from transforms.ingest import read_counts
 from transforms.layout import Layout, partition
+from transforms.report import write_report
 from transforms.scoring import MODEL_VERSION
 from transforms.warehouse import DAILY_TABLES, build_warehouse
 
@@ -110,6 +111,7 @@ def _publish_locked(
     order[day.isoformat()] = max(order.values(), default=0) + 1
     build_warehouse(layout, manifest)
     engine.write_json(layout.manifest, manifest)
+    _write_report(layout, day)
     log.info(
         "publish %s: %s now shows %d days in %.1f s",
         day,
@@ -118,6 +120,21 @@ def _publish_locked(
         time.monotonic() - began,
     )
     return layout.warehouse
+
+
+def _write_report(layout: Layout, day: date) -> None:
+    """The night is published whatever happens to its report: a page that cannot be
+    rendered is logged, with the command that writes it again."""
+    try:
+        write_report(layout.root, day)
+    except Exception:
+        log.exception(
+            "report %s could not be written; the night is published. Retry with: "
+            "clout report --data-root %s --date %s",
+            day,
+            layout.root,
+            day,
+        )
 
 
 def _sweep_dead_publishes(layout: Layout, day: date) -> None:
