@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 from datetime import date
@@ -247,6 +248,44 @@ def report(
     try:
         typer.echo(write_report(data_root, _date(day, "--date")))
     except ReportError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def forget(
+    user_id: Annotated[str, typer.Argument(help="The person to forget, as in scores.user_id.")],
+    data_root: DataRoot = DEFAULT_DATA_ROOT,
+) -> None:
+    """Remove a person from everything clout keeps, and keep them out of every later run."""
+    from transforms.erasure import forget as forget_person
+
+    setup_logging()
+    erasure = forget_person(data_root, user_id)
+    typer.echo(
+        f"Forgot the person (register entry {erasure.user_hash[:12]}): "
+        f"{erasure.files_rewritten} of {erasure.files_scanned} Parquet files rewritten, "
+        f"{erasure.rows_removed:,} rows removed, {erasure.text_files_rewritten} text files "
+        f"scrubbed, {erasure.reports_written} reports and the warehouse written again, "
+        f"in {erasure.seconds} s. The landing zone is the provider's: see README, Erasure."
+    )
+
+
+@app.command()
+def export(
+    user_id: Annotated[str, typer.Argument(help="The person, as in scores.user_id.")],
+    data_root: DataRoot = DEFAULT_DATA_ROOT,
+    out: Annotated[
+        Path | None, typer.Option(help="The JSON file to write (default: ./clout-export-ID.json).")
+    ] = None,
+) -> None:
+    """Write a person's scores, features, explanations and flags as JSON, for them."""
+    from transforms.erasure import UnknownUser, export_person
+
+    target = out or Path(f"clout-export-{re.sub(r'[^A-Za-z0-9_.-]', '_', user_id)}.json")
+    try:
+        typer.echo(export_person(data_root, user_id, target))
+    except UnknownUser as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
 

@@ -1,8 +1,9 @@
 """Step 1, ingest: read the day's dump, validate every row, quarantine what breaks the
 contract (with a reason), drop duplicate event ids, and write the canonical events.
 
-Every row read ends up accepted, quarantined or counted as a duplicate:
-``events_read = events_accepted + events_quarantined + events_duplicate``.
+Every row read ends up accepted, quarantined, counted as a duplicate, or counted as erased
+(about a person ``clout forget`` removed, as actor or target: neither kept nor quarantined):
+``events_read = events_accepted + events_quarantined + events_duplicate + events_erased``.
 A file that cannot be read at all (or is empty, or is not a regular file) counts as one
 quarantined record and, when it is a regular file, is copied whole beside the quarantine
 table. An event id already accepted on any of the 89 days before, with a timestamp on the
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from transforms import engine
+from transforms import engine, erasure
 from transforms.layout import WINDOW_DAYS, Layout
 
 log = logging.getLogger(__name__)
@@ -62,11 +63,16 @@ class IngestCounts:
     events_late: int
     # Of events_duplicate: ids already accepted on an earlier day (a re-sent file).
     events_duplicate_earlier_days: int = 0
+    # Rows about a forgotten person (erasure.py), dropped unkept.
+    events_erased: int = 0
 
     @property
     def reconciles(self) -> bool:
         return self.events_read == (
-            self.events_accepted + self.events_quarantined + self.events_duplicate
+            self.events_accepted
+            + self.events_quarantined
+            + self.events_duplicate
+            + self.events_erased
         )
 
 
@@ -109,6 +115,7 @@ def ingest_day(data_root: Path, day: date) -> IngestCounts:
         oldest = datetime.combine(day - timedelta(days=WINDOW_DAYS - 1), dtime(), UTC)
         newest = datetime.combine(day + timedelta(days=2), dtime(), UTC)
         engine.set_variables(con, dump_date=day, oldest_ts=oldest, newest_ts=newest)
+        any_erased = erasure.screen_day(con, layout)
         # A view, not a table: Parquet rows are read where they lie, never copied, and
         # each query below reads only the columns it needs.
         con.execute("create temp view validated_rows as " + engine.sql("ingest/validate_events"))
@@ -123,7 +130,7 @@ def ingest_day(data_root: Path, day: date) -> IngestCounts:
             """
             insert into quarantined
             select source_file, line_number, reason, reason_detail, raw
-            from validated_rows where reason is not null
+            from validated_rows where reason is not null and not is_erased
             """
         ).fetchall()[0]
         _keep_parquet_rows_as_read(con, parquet_files)
@@ -135,13 +142,20 @@ def ingest_day(data_root: Path, day: date) -> IngestCounts:
         )
         # Counting parsed rows reads no column, so it costs no validation pass.
         (read_rows,) = con.execute("select count(*) from parsed_rows").fetchall()[0]
-        valid = read_rows - invalid
+        # Another pass over the day only when someone has been forgotten.
+        erased = (
+            con.execute("select count(*) from validated_rows where is_erased").fetchall()[0][0]
+            if any_erased
+            else 0
+        )
+        valid = read_rows - invalid - erased
         rejected_lines = con.execute("select count(*) from rejected_lines").fetchone()[0]
         late = con.execute("select count(*) filter (where is_late) from day_events").fetchone()[0]
         seen_before = con.execute(
             """
             select count(distinct event_id) from validated_rows
-            where reason is null and event_id in (select event_id from earlier_event_ids)
+            where reason is null and not is_erased
+                and event_id in (select event_id from earlier_event_ids)
             """
         ).fetchone()[0]
 
@@ -155,11 +169,12 @@ def ingest_day(data_root: Path, day: date) -> IngestCounts:
         events_duplicate=valid - accepted,
         events_late=late,
         events_duplicate_earlier_days=seen_before,
+        events_erased=erased,
     )
     engine.write_json(layout.ingest_counts(day), asdict(counts))
     log.info(
         "ingest %s: %d files (%d quarantined whole), read %d, accepted %d, quarantined %d, "
-        "duplicate %d (%d seen on earlier days), late %d in %.1f s",
+        "duplicate %d (%d seen on earlier days), erased %d, late %d in %.1f s",
         day,
         len(files),
         len(unreadable),
@@ -168,6 +183,7 @@ def ingest_day(data_root: Path, day: date) -> IngestCounts:
         counts.events_quarantined,
         counts.events_duplicate,
         counts.events_duplicate_earlier_days,
+        counts.events_erased,
         counts.events_late,
         time.monotonic() - started,
     )

@@ -143,6 +143,15 @@ class Layout:
         return self.root / "warehouse" / "clout.duckdb"
 
     @property
+    def erased_register(self) -> Path:
+        """Salted hashes of the people clout forgot (erasure.py); never the ids."""
+        return self.root / "erasure" / "erased.parquet"
+
+    @property
+    def erasure_salt(self) -> Path:
+        return self.root / "erasure" / "salt"
+
+    @property
     def truth(self) -> Path:
         return self.root / "truth"
 

@@ -62,7 +62,7 @@ def publish(data_root: Path, day: date, started_at: datetime | None = None) -> P
     token = _publish_token()
     # One publish at a time: the manifest is read, extended and written back, and two
     # nights doing that at once would each drop the other's day.
-    with _publish_lock(layout):
+    with publish_lock(layout):
         return _publish_locked(layout, day, started_at, token, began)
 
 
@@ -78,7 +78,7 @@ def _add_run_log(layout: Layout, manifest: dict, day: date, run_log_file: Path) 
 
 
 @contextmanager
-def _publish_lock(layout: Layout) -> Iterator[None]:
+def publish_lock(layout: Layout) -> Iterator[None]:
     layout.published.mkdir(parents=True, exist_ok=True)
     with open(layout.published / ".publish.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -212,7 +212,7 @@ def record_failure(
     """
     layout = Layout(data_root)
     target = layout.run_log_dir(day) / f"run-{_publish_token()}-failed.parquet"
-    with _publish_lock(layout):
+    with publish_lock(layout):
         with engine.connect(layout.duckdb_temp) as con:
             engine.set_variables(
                 con,
@@ -247,6 +247,7 @@ def _write_run_log(layout: Layout, day: date, started_at: datetime, token: str) 
             events_quarantined=counts.events_quarantined,
             events_duplicate=counts.events_duplicate,
             events_late=counts.events_late,
+            events_erased=counts.events_erased,
             files_quarantined=counts.files_quarantined,
             users_scored=users_scored,
             gaming_flags=flags,

@@ -118,7 +118,10 @@ def _frames(layout: Layout, day: date) -> dict[str, pd.DataFrame]:
     counts = read_counts(layout.root, day)
     run_counts = pd.DataFrame([counts.__dict__])
     run_counts["events_accounted"] = (
-        run_counts.events_accepted + run_counts.events_quarantined + run_counts.events_duplicate
+        run_counts.events_accepted
+        + run_counts.events_quarantined
+        + run_counts.events_duplicate
+        + run_counts.events_erased
     )
     run_counts["quarantine_rate"] = run_counts.events_quarantined / run_counts.events_read.clip(
         lower=1

@@ -143,18 +143,24 @@ def _counts(run: dict | None) -> list[tuple[str, str]]:
         ("accepted", "events_accepted"),
         ("quarantined", "events_quarantined"),
         ("duplicates", "events_duplicate"),
+        ("erased", "events_erased"),
         ("late", "events_late"),
         ("files quarantined", "files_quarantined"),
         ("users scored", "users_scored"),
         ("gaming flags", "gaming_flags"),
     )
-    return [(label, f"{run[key]:,}") for label, key in shown]
+    return [(label, f"{run[key]:,}") for label, key in shown if run[key] is not None]
 
 
 def _reconciles(run: dict | None) -> bool | None:
     if not run or run.get("events_read") is None:
         return None
-    accounted = run["events_accepted"] + run["events_quarantined"] + run["events_duplicate"]
+    accounted = (
+        run["events_accepted"]
+        + run["events_quarantined"]
+        + run["events_duplicate"]
+        + (run["events_erased"] or 0)
+    )
     return run["events_read"] == accounted
 
 

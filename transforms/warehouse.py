@@ -59,9 +59,12 @@ ANALYST_VIEWS = (
 # run's own two (run_log_failure.sql), present (null) even before any night has failed.
 RUN_LOG_COLUMNS = (
     "run_date", "status", "events_read", "events_accepted", "events_quarantined",
-    "events_duplicate", "events_late", "files_quarantined", "users_scored", "gaming_flags",
-    "started_at", "finished_at", "code_version", "model_version", "failed_task", "error",
+    "events_duplicate", "events_late", "events_erased", "files_quarantined", "users_scored",
+    "gaming_flags", "started_at", "finished_at", "code_version", "model_version",
+    "failed_task", "error",
 )  # fmt: skip
+# Columns added to run_log after runs were logged without them (null in those runs).
+RUN_LOG_ADDED = {"events_erased": "bigint"}
 # DuckDB 1.4 and 1.5 (the CLI on PyPI) read files written for this storage version.
 STORAGE_VERSION = "v1.4.0"
 DICTIONARY = Path(__file__).resolve().parent / "dictionary.toml"
@@ -127,7 +130,9 @@ def _inside_tables(con: duckdb.DuckDBPyConnection, layout: Layout, manifest: dic
     runs = engine.parquet_source(published_files(layout, manifest, "run_log"), union_by_name=True)
     present = {column for (column, *_) in con.execute(f"describe select * from {runs}").fetchall()}
     listed = ", ".join(
-        column if column in present else f"cast(null as varchar) as {column}"
+        column
+        if column in present
+        else f"cast(null as {RUN_LOG_ADDED.get(column, 'varchar')}) as {column}"
         for column in RUN_LOG_COLUMNS
     )
     con.execute(

@@ -1,6 +1,7 @@
 -- The day's canonical events: valid rows, first occurrence of each event_id wins
 -- (files in name order, then line order), timestamps normalised to UTC. An id already
--- accepted on one of the 89 days before is a duplicate, not a new event.
+-- accepted on one of the 89 days before is a duplicate, not a new event. Rows about a
+-- forgotten person (is_erased) are left out.
 -- Input views: validated_rows (validate_events.sql), earlier_event_ids.
 -- Variable: dump_date. The rows' order in the file carries no meaning.
 with
@@ -14,7 +15,7 @@ earlier_event_ids as (
 ),
 
 valid as (
-    select * from validated_rows where reason is null
+    select * from validated_rows where reason is null and not is_erased
 ),
 
 new_today as (

@@ -1,11 +1,19 @@
 -- Every read row with the reason it breaks the landing contract (null when it is valid).
 -- The first broken rule wins, so each quarantined row carries exactly one reason.
--- Input view: parsed_rows (see jsonl_fields.sql; Parquet rows come in the same shape).
+-- is_erased: the row is about a person clout has forgotten (clout forget), as actor or as
+-- target; ingest neither accepts nor quarantines it, only counts it.
+-- Input views: parsed_rows (see jsonl_fields.sql; Parquet rows come in the same shape),
+-- erased_ids (today's ids that are on the erasure register; erasure.py). Variable:
+-- any_erased (false when the register is empty, so the check costs nothing then).
 -- Variables: dump_date, oldest_ts (start of the 90-day window), newest_ts (end of the day after the dump).
 with
 
 parsed_rows as (
     select * from parsed_rows
+),
+
+erased_ids as (
+    select id from erased_ids
 ),
 
 timed as (
@@ -72,7 +80,14 @@ final as (
                 then 'ts ' || strftime(ts, '%Y-%m-%dT%H:%M:%SZ')
                     || ' is outside the accepted window for dump ' || getvariable('dump_date')
             else replace(reason, 'missing_', '') || ' is required for action ''' || action || ''''
-        end as reason_detail
+        end as reason_detail,
+        coalesce(
+            getvariable('any_erased') and (
+                trim(actor_id) in (select id from erased_ids)
+                or trim(target_user_id) in (select id from erased_ids)
+            ),
+            false
+        ) as is_erased
     from checked
 )
 

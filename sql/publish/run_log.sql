@@ -11,6 +11,7 @@ final as (
         cast(getvariable('events_quarantined') as bigint) as events_quarantined,
         cast(getvariable('events_duplicate') as bigint) as events_duplicate,
         cast(getvariable('events_late') as bigint) as events_late,
+        cast(getvariable('events_erased') as bigint) as events_erased,
         cast(getvariable('files_quarantined') as bigint) as files_quarantined,
         cast(getvariable('users_scored') as bigint) as users_scored,
         cast(getvariable('gaming_flags') as bigint) as gaming_flags,
