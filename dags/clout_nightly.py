@@ -18,7 +18,7 @@ The run whose data interval is `[D 00:00, D+1 00:00)` UTC processes the dump
 | `archetypes` | one of the 16 Klout styles from the four axes and the score level |
 | `gaming` | robust-z jumps against the user's own history and the population, each attributed (new, narrow, grouped accounts; network; response time) and flagged only when gaming carried it; flags every account of a gaming group |
 | `checks` | Great Expectations suites in `expectations/`; a failed critical check stops the night before it publishes, leaving the previous night's warehouse in place |
-| `publish` | links the day's files into `published/` and swaps in a new warehouse file atomically; adds a `run_log` row |
+| `publish` | links the day's files into `published/` and swaps in a new warehouse file atomically (the latest day's tables inside it, views over the rest); adds a `run_log` row; writes the night's report, `reports/dt=D/index.html` |
 
 Tasks hand each other file paths only. Every task is idempotent: clearing and rerunning
 any task, or the whole run, gives the same rows. Logic lives in `transforms/`.

@@ -9,6 +9,7 @@ import duckdb
 from transforms import engine
 from transforms.layout import Layout
 from transforms.publish import stale_dates
+from transforms.report import report_path
 
 
 def render_summary(data_root: Path) -> str:
@@ -53,8 +54,13 @@ def render_summary(data_root: Path) -> str:
             "again after them; rerun them in date order (README: Rerunning earlier nights)"
         )
     root = _shell_path(layout.root)
+    report = report_path(layout.root, totals["last_day"])
+    if report.exists():
+        lines.append(f"  the latest night's report: {_shell_path(report)}")
     lines += [
         "  open the warehouse (read-only; the night keeps running):",
+        f"    .venv/bin/duckdb -readonly {_shell_path(layout.warehouse)}"
+        "    (then: from latest_scores order by score_rank limit 10;)",
         f'    .venv/bin/clout query --data-root {root} "select * from scores limit 10"',
         '    .venv/bin/python -c "import duckdb; '
         f"con = duckdb.connect('{_shell_path(layout.warehouse)}', read_only=True); "
