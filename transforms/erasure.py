@@ -238,7 +238,8 @@ def _scrub_parquet(con: duckdb.DuckDBPyConnection, layout: Layout, path: Path) -
     columns = con.execute(f"describe select * from {source}").fetchall()
     texts = [name for name, kind, *_ in columns if kind == "VARCHAR"]
     lists = [name for name, kind, *_ in columns if kind == "VARCHAR[]"]
-    in_event_index = path.relative_to(layout.root).parts[0] == "event_index"
+    table = _table_folder(layout, path)
+    in_event_index = table == "event_index"
     if not texts and not lists:
         return None
     equal = [f"\"{c}\" = getvariable('forget_id')" for c in texts]
@@ -249,7 +250,7 @@ def _scrub_parquet(con: duckdb.DuckDBPyConnection, layout: Layout, path: Path) -
     mentions = " or ".join(equal + inside + listed)
     if not con.execute(f"select count(*) from {source} where {mentions}").fetchall()[0][0]:
         return None
-    whole_row = path.relative_to(layout.root).parts[0] in WHOLE_ROW_FOLDERS
+    whole_row = table in WHOLE_ROW_FOLDERS
     dropped = " or ".join(equal + (inside + listed if whole_row else [])) or "false"
     kept = []
     for name, kind, *_ in columns:
@@ -274,6 +275,12 @@ def _scrub_parquet(con: duckdb.DuckDBPyConnection, layout: Layout, path: Path) -
         con, f"select {', '.join(kept)} from {source} where not coalesce({dropped}, false)", path
     )
     return before - after
+
+
+def _table_folder(layout: Layout, path: Path) -> str:
+    """The table a file belongs to: its first folder, or the next under published/."""
+    parts = path.relative_to(layout.root).parts
+    return parts[1] if parts[0] == "published" and len(parts) > 2 else parts[0]
 
 
 def _scrub_text_files(layout: Layout, user_id: str) -> int:
