@@ -258,6 +258,7 @@ def test_counts_json_is_written_and_matches_return_value(tmp_path: Path) -> None
         "events_duplicate": 1,
         "events_late": 0,
         "events_duplicate_earlier_days": 0,
+        "events_erased": 0,
     }
     assert read_counts(tmp_path, DAY) == counts
 
