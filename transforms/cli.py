@@ -41,6 +41,17 @@ def setup_logging() -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def _published_warehouse(data_root: Path) -> Path:
+    from transforms.layout import Layout
+
+    warehouse = Layout(data_root).warehouse
+    if not warehouse.exists():
+        raise typer.BadParameter(
+            f"no warehouse at {warehouse}: run `clout run` first", param_hint="--data-root"
+        )
+    return warehouse
+
+
 def _date(value: str, option: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -225,14 +236,7 @@ def query(
     """Run one read-only SQL query against the published warehouse and print the result."""
     import duckdb
 
-    from transforms.layout import Layout
-
-    warehouse = Layout(data_root).warehouse
-    if not warehouse.exists():
-        raise typer.BadParameter(
-            f"no warehouse at {warehouse}: run `clout run` first", param_hint="--data-root"
-        )
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with duckdb.connect(str(_published_warehouse(data_root)), read_only=True) as con:
         con.sql(sql).show(max_rows=50, max_width=200)
 
 
@@ -293,15 +297,9 @@ def export(
 @app.command()
 def dictionary(data_root: DataRoot = DEFAULT_DATA_ROOT) -> None:
     """Print the warehouse's data dictionary (every table, view and column) as Markdown."""
-    from transforms.layout import Layout
     from transforms.warehouse import dictionary_markdown
 
-    warehouse = Layout(data_root).warehouse
-    if not warehouse.exists():
-        raise typer.BadParameter(
-            f"no warehouse at {warehouse}: run `clout run` first", param_hint="--data-root"
-        )
-    typer.echo(dictionary_markdown(warehouse), nl=False)
+    typer.echo(dictionary_markdown(_published_warehouse(data_root)), nl=False)
 
 
 @app.command()

@@ -20,6 +20,7 @@ import duckdb
 import jinja2
 
 from transforms import engine
+from transforms.ingest import read_counts
 from transforms.layout import Layout, partition
 from transforms.quality import data_docs_dir
 from transforms.warehouse import DAILY_TABLES, LATEST_SCHEMA, RUN_LOG_COLUMNS
@@ -110,7 +111,10 @@ def _render(con: duckdb.DuckDBPyConnection, layout: Layout, day: date) -> str:
         written_at=f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         run=run or {},
         counts=_counts(run),
-        reconciles=_reconciles(run),
+        # The ingest step's own reconciliation, from its counts file.
+        reconciles=(
+            read_counts(layout.root, day).reconciles if layout.ingest_counts(day).exists() else None
+        ),
         plot=_plot(curve, has_yesterday),
         has_yesterday=has_yesterday,
         curve_marks=[point for point in curve if point["percentile"] in CURVE_MARKS],
@@ -150,18 +154,6 @@ def _counts(run: dict | None) -> list[tuple[str, str]]:
         ("gaming flags", "gaming_flags"),
     )
     return [(label, f"{run[key]:,}") for label, key in shown if run[key] is not None]
-
-
-def _reconciles(run: dict | None) -> bool | None:
-    if not run or run.get("events_read") is None:
-        return None
-    accounted = (
-        run["events_accepted"]
-        + run["events_quarantined"]
-        + run["events_duplicate"]
-        + (run["events_erased"] or 0)
-    )
-    return run["events_read"] == accounted
 
 
 def _suites(checks: dict | None) -> list[dict[str, Any]]:

@@ -161,9 +161,9 @@ def _describe(con: duckdb.DuckDBPyConnection) -> None:
     """Write every description of the dictionary as a comment; log what has none."""
     words = dictionary()
     missing: list[str] = []
-    for schema, name, kind in relations(con):
-        source = name  # latest.scores is described as scores, its history
-        about = words.table(source)
+    # latest.scores is described as scores, its history: by name, whatever the schema.
+    for schema, name, kind in _relations(con):
+        about = words.table(name)
         if about is None:
             missing.append(f"{schema}.{name}")
         else:
@@ -177,7 +177,7 @@ def _describe(con: duckdb.DuckDBPyConnection) -> None:
             [schema, name],
         ).fetchall()
         for (column,) in columns:
-            text = words.column(source, column)
+            text = words.column(name, column)
             if text is None:
                 missing.append(f"{schema}.{name}.{column}")
             else:
@@ -191,7 +191,7 @@ def _describe(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-def relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+def _relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
     """(schema, name, 'table' or 'view') of everything in the warehouse."""
     return con.execute(
         """
