@@ -33,6 +33,9 @@ def build_daily_features(data_root: Path, day: date, shard: Shard = ALL_USERS) -
         engine.view(con, "held_out", layout.held_out_pairs(day), HELD_OUT_SCHEMA)
         con.execute("create temp view day_events as select * from every_event")
         con.execute(f"create temp table giver_volume as {engine.sql('features/giver_volume')}")
+        con.execute(
+            f"create temp table item_reactivity as {engine.sql('features/item_reactivity')}"
+        )
         # A shard sees what its users gave and what they received; each of its outputs
         # keeps its own users.
         con.execute(

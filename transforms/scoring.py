@@ -14,7 +14,7 @@ from transforms.layout import Layout
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = "clout-score-v3"
+MODEL_VERSION = "clout-score-v4"
 # Each signal's weight in the raw score (README, "The score"). Reactions per piece of content
 # lead, Klout's first rule; v1's 0.40 / 0.25 / 0.25 / 0.10 tracked known influence less
 # well. v3 keeps v2's weights and counts reach as distinct people over the window.

@@ -27,13 +27,20 @@ log = logging.getLogger(__name__)
 # Days of daily values kept for the gaming rules: 14 days of changes plus today.
 HISTORY_DAYS = 15
 NETWORK_FEATURES_SCHEMA = (
-    "user_id varchar, network varchar, content_items bigint, reactions_received bigint, "
+    "user_id varchar, network varchar, content_items bigint, eligible_items double, "
+    "reactions_received bigint, "
     "distinct_engagers bigint, weighted_reactions double, impact double, "
     "follows_received bigint, unfollows_received bigint, active_days bigint, "
     "present_days bigint"
 )
-PAIRS_SCHEMA = "user_id varchar, network varchar, engager_id varchar, pair_key uhugeint"
-REACH_SCHEMA = "user_id varchar, reach bigint, reach_with_held_out bigint"
+PAIRS_SCHEMA = (
+    "user_id varchar, network varchar, engager_id varchar, pair_key uhugeint, "
+    "reactions bigint, weighted_reactions double, impact double"
+)
+REACH_SCHEMA = (
+    "user_id varchar, reach bigint, reach_with_held_out bigint, held_out_reactions bigint, "
+    "held_out_weighted_reactions double, held_out_impact double"
+)
 NETWORK_REACH_SCHEMA = "user_id varchar, network varchar, reach bigint"
 BREADTH_SCHEMA = "actor_id varchar, targets bigint"
 
@@ -104,6 +111,8 @@ def update_state(data_root: Path, day: date, shard: Shard = ALL_USERS) -> Path:
         else:
             con.execute("create temp table expiring as select * from today limit 0")
             con.execute("create temp table expiring_topics as select * from today_topics limit 0")
+        for name in ("prev_state", "expiring"):
+            _with_eligible_items(con, name)
         engine.set_variables(con, state_date=day, history_days=HISTORY_DAYS)
         users = engine.write_parquet(
             con, engine.sql("state/user_state"), shard.part(layout.state(day))
@@ -123,6 +132,8 @@ def update_state(data_root: Path, day: date, shard: Shard = ALL_USERS) -> Path:
             )
         else:
             con.execute(f"create temp table expiring_networks ({NETWORK_FEATURES_SCHEMA})")
+        for name in ("prev_network_state", "expiring_networks"):
+            _with_eligible_items(con, name)
         engine.write_parquet(
             con, engine.sql("state/network_state"), shard.part(layout.network_state(day))
         )
@@ -145,6 +156,28 @@ def update_state(data_root: Path, day: date, shard: Shard = ALL_USERS) -> Path:
         time.monotonic() - started,
     )
     return shard.part(layout.state(day))
+
+
+def _with_eligible_items(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Give the relation ``name`` an ``eligible_items`` column when it was written before
+    model v4 counted them: every item counted whole then (content_items), and those days
+    keep that count until they leave the window, so the window's sums stay consistent."""
+    columns = {row[0] for row in con.execute(f"describe {name}").fetchall()}
+    if "eligible_items" in columns:
+        return
+    kind = con.execute(
+        "select table_type from information_schema.tables where table_name = $name",
+        {"name": name},
+    ).fetchall()
+    if kind and kind[0][0] != "VIEW":
+        con.execute(f"alter table {name} add column eligible_items double")
+        con.execute(f"update {name} set eligible_items = content_items")
+        return
+    con.execute(f"alter view {name} rename to {name}_before_v4")
+    con.execute(
+        f"create temp view {name} as "
+        f"select *, content_items::double as eligible_items from {name}_before_v4"
+    )
 
 
 class MissingWindowDay(RuntimeError):
@@ -209,6 +242,10 @@ def _update_reach(
     con.execute(
         "create or replace temp table user_pair_changes as " + engine.sql("state/user_pair_changes")
     )
+    with engine.progress(con, f"state {day}: held-out pairs' engagement in the window"):
+        con.execute(
+            "create or replace temp table held_out_window as " + engine.sql("state/held_out_window")
+        )
     engine.write_parquet(con, engine.sql("state/reach"), shard.part(layout.reach(day)))
     engine.write_parquet(
         con, engine.sql("state/network_reach"), shard.part(layout.network_reach(day))
@@ -236,7 +273,7 @@ def _view_pairs(
     Files from before pair_key existed get it computed as they are read. A missing day
     is an error unless it is in ``skip_missing`` (days counted whole, where a day from
     before daily_engagers existed is left out with a warning)."""
-    groups: dict[tuple[bool, bool], list[Path]] = {}
+    groups: dict[tuple[bool, bool, bool], list[Path]] = {}
     for when in days:
         path = layout.daily_engagers(when)
         files, filtered = shards.own_parts(con, path, shard)
@@ -250,14 +287,23 @@ def _view_pairs(
                 f"{when} on (clout run --start {when} --end ...), whose features write them."
             )
         for file in files:
-            keyed = "pair_key" in engine.parquet_columns(con, file)
-            groups.setdefault((keyed, filtered), []).append(file)
+            columns = engine.parquet_columns(con, file)
+            keyed = "pair_key" in columns
+            weighted = "weighted_reactions" in columns
+            groups.setdefault((keyed, weighted, filtered), []).append(file)
     selects = []
-    for (keyed, filtered), files in groups.items():
+    for (keyed, weighted, filtered), files in groups.items():
         key = "pair_key" if keyed else "pair_key_of(user_id, engager_id)"
+        # Pairs written before model v4 kept no weights: a held-out pair of those days
+        # leaves the signals only from the day it was held out (the state's own sums).
+        weights = (
+            "reactions, weighted_reactions, impact"
+            if weighted
+            else "0::bigint as reactions, 0.0::double as weighted_reactions, 0.0::double as impact"
+        )
         where = f" where {shard.owns('user_id')}" if filtered else ""
         selects.append(
-            f"select user_id, network, engager_id, {key} as pair_key "
+            f"select user_id, network, engager_id, {key} as pair_key, {weights} "
             f"from {engine.parquet_source(files)}{where}"
         )
     if selects:

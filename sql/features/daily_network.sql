@@ -4,7 +4,7 @@
 -- does not buy weight.
 -- Input views: day_events (the day's accepted events, or a shard's), reaction_pairs
 -- (reaction_pairs.sql), giver_volume (giver_volume.sql, from the whole day), prev_scores
--- (yesterday's scores).
+-- (yesterday's scores), item_reactivity (item_reactivity.sql, from the whole day).
 -- Variable: unscored_standing (the standing of a giver who has no score yet).
 with
 
@@ -20,14 +20,26 @@ reaction_pairs as (
     select * from reaction_pairs
 ),
 
+item_reactivity as (
+    select * from item_reactivity
+),
+
+-- eligible_items: the items that could draw reactions, as in daily_user.sql.
 made as (
     select
-        actor_id as user_id,
-        network,
-        count(*) filter (where action in ('post', 'reply', 'share')) as content_items,
+        day_events.actor_id as user_id,
+        day_events.network,
+        count(*) filter (where day_events.action in ('post', 'reply', 'share'))
+            as content_items,
+        stable_sum(case day_events.action
+            when 'post' then 1.0
+            when 'reply' then coalesce(item_reactivity.reply_weight, 1.0)
+            when 'share' then coalesce(item_reactivity.share_weight, 1.0)
+        end) as eligible_items,
         count(*) as actions_given
     from day_events
-    group by actor_id, network
+    left join item_reactivity using (network)
+    group by day_events.actor_id, day_events.network
 ),
 
 -- Self-interactions never count as influence.
@@ -88,6 +100,7 @@ final as (
         user_networks.user_id,
         user_networks.network,
         coalesce(made.content_items, 0) as content_items,
+        coalesce(made.eligible_items, 0.0) as eligible_items,
         coalesce(engagement.reactions_received, 0) as reactions_received,
         coalesce(engagement.distinct_engagers, 0) as distinct_engagers,
         coalesce(engagement.weighted_reactions, 0.0) as weighted_reactions,

@@ -7,7 +7,8 @@
 -- Input views: day_events (the day's accepted events, or a shard's: those its users gave or
 -- received), reaction_pairs (reaction_pairs.sql), giver_volume (giver_volume.sql, from the
 -- whole day), prev_scores (yesterday's scores), held_out (actor_id, target_user_id: the
--- pairs held out of the score today).
+-- pairs held out of the score today), item_reactivity (item_reactivity.sql, from the whole
+-- day: what a reply and a re-share draw on each network, relative to a post).
 -- Variable: unscored_standing (the standing of a giver who has no score yet).
 with
 
@@ -23,6 +24,10 @@ held_out as (
     select actor_id, target_user_id from held_out
 ),
 
+item_reactivity as (
+    select * from item_reactivity
+),
+
 given as (
     select
         actor_id as user_id,
@@ -36,6 +41,22 @@ given as (
         count(*) as actions_given
     from day_events
     group by actor_id
+),
+
+-- The items that could draw reactions: every post, and each reply and re-share as the
+-- share of a post that such items draw on its network today (item_reactivity.sql).
+eligible as (
+    select
+        day_events.actor_id as user_id,
+        stable_sum(case day_events.action
+            when 'post' then 1.0
+            when 'reply' then coalesce(item_reactivity.reply_weight, 1.0)
+            when 'share' then coalesce(item_reactivity.share_weight, 1.0)
+        end) as eligible_items
+    from day_events
+    left join item_reactivity using (network)
+    where day_events.action in ('post', 'reply', 'share')
+    group by day_events.actor_id
 ),
 
 -- Self-interactions never count as influence.
@@ -136,6 +157,7 @@ final as (
         coalesce(given.unfollows, 0) as unfollows,
         coalesce(given.actions_given, 0) as actions_given,
         coalesce(given.posts + given.replies + given.shares, 0) as content_items,
+        coalesce(eligible.eligible_items, 0.0) as eligible_items,
         coalesce(received.likes_received, 0) as likes_received,
         coalesce(received.shares_received, 0) as shares_received,
         coalesce(received.replies_received, 0) as replies_received,
@@ -158,6 +180,7 @@ final as (
         1 as present_days
     from users
     left join given using (user_id)
+    left join eligible using (user_id)
     left join received using (user_id)
     left join engagement using (user_id)
 )

@@ -11,9 +11,17 @@ state as (
     select * from state
 ),
 
--- Klout's True Reach, counted by the state step (reach.sql).
+-- Klout's True Reach, counted by the state step (reach.sql), and what the pairs held out
+-- as gaming today gave over the whole window (held_out_window.sql).
 window_reach as (
-    select user_id, reach, reach_with_held_out from reach
+    select
+        user_id,
+        reach,
+        reach_with_held_out,
+        held_out_reactions as window_held_out_reactions,
+        held_out_weighted_reactions as window_held_out_weighted_reactions,
+        held_out_impact as window_held_out_impact
+    from reach
 ),
 
 topic_state as (
@@ -30,22 +38,53 @@ topic_focus as (
     group by user_id
 ),
 
-signals as (
+-- Once a group is caught, everything it gave inside the window is held out, not only
+-- what came after the catch (the window's lookup); the state's own sums, kept from the day
+-- each pair was held out, cover days whose pairs were written before that lookup existed.
+held_out as (
     select
-        state.*,
-        coalesce(window_reach.reach, 0) as reach,
-        -- Reactions per piece of content, not volume: posting more does not raise it.
-        greatest(weighted_reactions - coalesce(held_out_weighted_reactions, 0), 0)
-            / greatest(content_items, 1) as amplification,
-        greatest(impact - coalesce(held_out_impact, 0), 0) as network_impact,
-        greatest(follows_received - coalesce(held_out_follows, 0) - unfollows_received, 0)
-            as audience,
-        coalesce(window_reach.reach_with_held_out, 0) as reach_with_held_out,
-        weighted_reactions / greatest(content_items, 1) as amplification_with_held_out,
-        impact as network_impact_with_held_out,
-        greatest(follows_received - unfollows_received, 0) as audience_with_held_out
+        state.* replace (
+            greatest(
+                state.held_out_reactions, coalesce(window_reach.window_held_out_reactions, 0)
+            ) as held_out_reactions,
+            greatest(
+                state.held_out_weighted_reactions,
+                coalesce(window_reach.window_held_out_weighted_reactions, 0)
+            ) as held_out_weighted_reactions,
+            greatest(
+                state.held_out_impact, coalesce(window_reach.window_held_out_impact, 0)
+            ) as held_out_impact
+        ),
+        window_reach.reach,
+        window_reach.reach_with_held_out
     from state
     left join window_reach using (user_id)
+),
+
+signals as (
+    select
+        held_out.* exclude (reach, reach_with_held_out),
+        coalesce(held_out.reach, 0) as reach,
+        -- Reactions per item that could draw them (eligible_items: posts, and replies and
+        -- re-shares as the share of a post such items draw on their network): posting
+        -- more does not raise it, and talking or curating where those draw nothing does
+        -- not lower it.
+        -- The held-out part is summed pair by pair and the whole day by day, so the two
+        -- can differ in the last decimals: engagement held out whole leaves exactly 0.
+        case when weighted_reactions - coalesce(held_out_weighted_reactions, 0) > 1e-6
+            then weighted_reactions - coalesce(held_out_weighted_reactions, 0) else 0 end
+            / greatest(eligible_items, 1) as amplification,
+        -- The engaged audience's standing per item: who reacts, not how often one posts.
+        case when impact - coalesce(held_out_impact, 0) > 1e-6
+            then impact - coalesce(held_out_impact, 0) else 0 end
+            / greatest(eligible_items, 1) as network_impact,
+        greatest(follows_received - coalesce(held_out_follows, 0) - unfollows_received, 0)
+            as audience,
+        coalesce(held_out.reach_with_held_out, 0) as reach_with_held_out,
+        weighted_reactions / greatest(eligible_items, 1) as amplification_with_held_out,
+        impact / greatest(eligible_items, 1) as network_impact_with_held_out,
+        greatest(follows_received - unfollows_received, 0) as audience_with_held_out
+    from held_out
 ),
 
 axes as (

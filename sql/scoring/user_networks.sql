@@ -21,9 +21,9 @@ signals as (
         network_state.content_items,
         network_state.reactions_received,
         coalesce(network_reach.reach, 0) as reach,
-        network_state.weighted_reactions / greatest(network_state.content_items, 1)
+        network_state.weighted_reactions / greatest(network_state.eligible_items, 1)
             as amplification,
-        network_state.impact as network_impact,
+        network_state.impact / greatest(network_state.eligible_items, 1) as network_impact,
         greatest(network_state.follows_received - network_state.unfollows_received, 0)
             as audience,
         network_state.active_days

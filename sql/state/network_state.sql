@@ -27,8 +27,11 @@ window_sums as (
     select
         user_id,
         network,
-        sum(columns(* exclude (user_id, network, weighted_reactions, impact)))::bigint,
+        sum(columns(* exclude (
+            user_id, network, weighted_reactions, impact, eligible_items
+        )))::bigint,
         -- Summed like the daily sums, so a rerun gives identical rows.
+        stable_sum(eligible_items) as eligible_items,
         stable_sum(weighted_reactions) as weighted_reactions,
         stable_sum(impact) as impact
     from window_changes

@@ -5,7 +5,7 @@
 -- seen today or on another day of the window); reach_with_held_out keeps them.
 -- Input views: prev_reach (yesterday's reach.sql rows), user_pair_changes, held_out_keys
 -- (user_id, pair_key: today's held-out pairs of this shard's users), today_pairs,
--- seen_between (seen_between.sql).
+-- seen_between (seen_between.sql), held_out_window (held_out_window.sql).
 with
 
 prev_reach as (
@@ -18,6 +18,10 @@ user_pair_changes as (
 
 held_out_keys as (
     select distinct user_id, pair_key from held_out_keys
+),
+
+held_out_window as (
+    select * from held_out_window
 ),
 
 changes as (
@@ -52,9 +56,13 @@ final as (
     select
         with_held_out.user_id,
         with_held_out.reach_with_held_out - coalesce(held_out_people.held_out, 0) as reach,
-        with_held_out.reach_with_held_out
+        with_held_out.reach_with_held_out,
+        coalesce(held_out_window.held_out_reactions, 0) as held_out_reactions,
+        coalesce(held_out_window.held_out_weighted_reactions, 0.0) as held_out_weighted_reactions,
+        coalesce(held_out_window.held_out_impact, 0.0) as held_out_impact
     from with_held_out
     left join held_out_people using (user_id)
+    left join held_out_window using (user_id)
     where with_held_out.reach_with_held_out > 0
 )
 

@@ -30,9 +30,11 @@ window_sums as (
     select
         user_id,
         sum(columns(* exclude (
-            user_id, weighted_reactions, impact, held_out_weighted_reactions, held_out_impact
+            user_id, weighted_reactions, impact, held_out_weighted_reactions, held_out_impact,
+            eligible_items
         )))::bigint,
         -- Summed like the daily sums, so a rerun gives identical rows.
+        stable_sum(eligible_items) as eligible_items,
         stable_sum(weighted_reactions) as weighted_reactions,
         stable_sum(impact) as impact,
         coalesce(stable_sum(held_out_weighted_reactions), 0) as held_out_weighted_reactions,

@@ -33,8 +33,9 @@ CONTENT = ("post", "reply", "share")
 ON_A_POST = ("reply", "share", "like")
 
 # An event as tests write it: (actor, action), (actor, action, target),
-# (actor, action, target, topics) or (actor, action, target, topics, network); the network
-# defaults to "testnet".
+# (actor, action, target, topics), (actor, action, target, topics, network) or, to react to
+# one particular item, (actor, action, target, topics, network, target_post_id); the network
+# defaults to "testnet", and an item's post id is f"p-{actor}-{n}" (n: its place in the list).
 Event = tuple[Any, ...]
 # A user_state row for the gaming rules: (user, engagers, reactions, followers) histories.
 Histories = tuple[str, Sequence[int], Sequence[float], Sequence[int]]
@@ -72,8 +73,11 @@ class Lake:
         """
         rows = []
         for n, spec in enumerate(events):
-            optional = (None, None, "testnet")  # target, topics, network
-            actor, action, target, topics, network = (*spec, *optional[len(spec) - 2 :])
+            optional = (None, None, "testnet", None)  # target, topics, network, target post
+            actor, action, target, topics, network, target_post = (
+                *spec,
+                *optional[len(spec) - 2 :],
+            )
             rows.append(
                 (
                     f"{day.isoformat()}-{n:05d}",
@@ -82,7 +86,7 @@ class Lake:
                     actor,
                     action,
                     target,
-                    f"p-{target}" if action in ON_A_POST else None,
+                    target_post or (f"p-{target}" if action in ON_A_POST else None),
                     f"p-{actor}-{n}" if action in CONTENT else None,
                     list(topics) if topics is not None else None,
                     False,

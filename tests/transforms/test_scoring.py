@@ -203,7 +203,7 @@ def test_delta_and_model_version():
     assert graded["u1"]["delta_5d"] is None  # no score five days ago
     assert "gone" not in graded
     assert {r["model_version"] for r in graded.values()} == {MODEL_VERSION}
-    assert MODEL_VERSION == "clout-score-v3"
+    assert MODEL_VERSION == "clout-score-v4"
 
 
 # ---------------------------------------------------------------- through the real steps

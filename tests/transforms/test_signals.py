@@ -47,7 +47,8 @@ def test_fewer_posts_with_more_reactions_each_outrank_a_prolific_poster(lake):
     # F posts twice and ten other people like F once each: 10 reactions, 5 per post.
     # Each giver gives only to one user, so every pair weighs sqrt(k / k) = 1: both have
     # weighted reactions 10, reach 10, impact 10 * 0.1 (unscored givers) = 1.
-    # Amplification: P 10 / 20 = 0.5, F 10 / 2 = 5.
+    # Per item (no like names a post made today, so every item counts whole):
+    # amplification P 10 / 20 = 0.5, F 10 / 2 = 5; network impact P 1 / 20, F 1 / 2.
     events = crowd()
     events += [("P", "post")] * 20 + likes([f"p{n}" for n in range(10)], "P", each=2)
     events += [("F", "post")] * 2 + likes([f"f{n}" for n in range(10)], "F")
@@ -55,11 +56,86 @@ def test_fewer_posts_with_more_reactions_each_outrank_a_prolific_poster(lake):
     p, f = features["P"], features["F"]
     assert p["reactions_received"] == 20 and f["reactions_received"] == 10
     assert (p["reach"], f["reach"]) == (10, 10)
-    assert p["network_impact"] == pytest.approx(f["network_impact"]) == pytest.approx(1.0)
+    assert (p["network_impact"], f["network_impact"]) == (pytest.approx(0.05), pytest.approx(0.5))
     assert (p["amplification"], f["amplification"]) == (pytest.approx(0.5), pytest.approx(5.0))
     assert scores["F"]["raw_score"] > scores["P"]["raw_score"]
     assert scores["F"]["score"] > scores["P"]["score"]
     assert scores["F"]["percentile"] > scores["P"]["percentile"]
+
+
+def item_crowd() -> list[tuple]:
+    """Ten background posters, each post liked once by a fan of their own, the like naming
+    the post: the population's posts draw reactions, so item reactivity is measured."""
+    events: list[tuple] = []
+    for n in range(10):
+        at = len(events)
+        events += [
+            (f"bg{n}", "post"),
+            (f"fan{n}", "like", f"bg{n}", None, "testnet", f"p-bg{n}-{at}"),
+        ]
+    return events
+
+
+def reacted(events: list[tuple], author: str, action: str, givers: list[str]) -> list[tuple]:
+    """``author`` makes one item (post, reply or share) and each giver likes that item."""
+    item = f"p-{author}-{len(events)}"
+    target = None if action == "post" else "bg0"
+    return [(author, action, target)] + [
+        (giver, "like", author, None, "testnet", item) for giver in givers
+    ]
+
+
+def test_replies_that_draw_nothing_do_not_dilute_amplification(lake):
+    # C and D each post twice, each post liked by five people who like nothing else: 10
+    # weighted reactions each. C also replies ten times. Nobody's replies draw anything
+    # here, so a reply weighs 0 as an item (item_reactivity.sql): C's eligible items are
+    # 2, like D's, and both have amplification 10 / 2 = 5 (v3 divided C's by 12).
+    events = item_crowd()
+    for post in range(2):
+        events += reacted(events, "C", "post", [f"c{post}-{n}" for n in range(5)])
+        events += reacted(events, "D", "post", [f"d{post}-{n}" for n in range(5)])
+    events += [("C", "reply", "bg1")] * 10
+    scores, features = night(lake, DAY, events)
+    c, d = features["C"], features["D"]
+    assert (c["content_items"], d["content_items"]) == (12, 2)
+    assert c["eligible_items"] == d["eligible_items"] == 2.0
+    assert c["amplification"] == pytest.approx(d["amplification"]) == pytest.approx(5.0)
+    assert c["network_impact"] == pytest.approx(d["network_impact"]) == pytest.approx(0.5)
+    assert scores["C"]["raw_score"] == pytest.approx(scores["D"]["raw_score"])
+
+
+def test_where_replies_draw_reactions_each_counts_as_the_share_of_a_post_it_draws(lake):
+    # Posts draw (10 background likes + 8 of R's) / 12 posts = 1.5 reactions each today;
+    # R's two replies draw 1 each, so a reply weighs 1 / 1.5 = 0.6667 (rounded) of a post.
+    # R: eligible items 2 + 2 * 0.6667 = 3.3334; ten givers of one like each weigh 10;
+    # amplification 10 / 3.3334.
+    events = item_crowd()
+    for post in range(2):
+        events += reacted(events, "R", "post", [f"rp{post}-{n}" for n in range(4)])
+        events += reacted(events, "R", "reply", [f"rr{post}"])
+    _, features = night(lake, DAY, events)
+    r = features["R"]
+    assert r["content_items"] == 4
+    assert r["eligible_items"] == pytest.approx(3.3334)
+    assert r["amplification"] == pytest.approx(10 / 3.3334)
+
+
+def test_eight_times_the_posts_with_a_few_reactions_each_does_not_lift_the_score(lake):
+    # Klout's first rule where extra posts do draw something. S posts once and eight
+    # people like it. V posts eight times and two new people like each post: twice S's
+    # reactions and reach (16 against 8), but 2 reactions a post against 8, and network
+    # impact 16 * 0.1 / 8 = 0.2 against 8 * 0.1 / 1 = 0.8. V must not outrank S.
+    events = item_crowd()
+    events += reacted(events, "S", "post", [f"s{n}" for n in range(8)])
+    for post in range(8):
+        events += reacted(events, "V", "post", [f"v{post}-{n}" for n in range(2)])
+    scores, features = night(lake, DAY, events)
+    s, v = features["S"], features["V"]
+    assert (s["reach"], v["reach"]) == (8, 16)
+    assert (s["amplification"], v["amplification"]) == (pytest.approx(8.0), pytest.approx(2.0))
+    assert (s["network_impact"], v["network_impact"]) == (pytest.approx(0.8), pytest.approx(0.2))
+    assert scores["V"]["raw_score"] < scores["S"]["raw_score"]
+    assert scores["V"]["score"] < scores["S"]["score"]
 
 
 def test_a_share_from_an_influential_account_outweighs_one_from_a_newcomer(lake):
@@ -168,3 +244,30 @@ def test_consistent_is_one_over_one_plus_the_variation_of_daily_activity(lake):
     assert features["A"]["consistent"] == pytest.approx(1.0)
     assert features["Q"]["actions_given_squared"] == 1
     assert features["Q"]["consistent"] == pytest.approx(1 / (1 + math.sqrt(2)))
+
+
+def test_once_a_group_is_caught_what_it_gave_before_the_catch_leaves_the_score_too(lake):
+    # Day 1: G posts; three ring accounts and two fans like it (5 givers of one like each,
+    # weight 1 apiece). Day 2: G posts, the ring likes again, and the ring is caught: its
+    # pairs are held out from day 2 on. The window holds 8 weighted reactions over 2 items;
+    # the ring gave 6 of them (3 on each day), so amplification is (8 - 6) / 2 = 1, not the
+    # (8 - 3) / 2 = 2.5 it would be were the day before the catch still counted.
+    from transforms.groups import HELD_OUT_SCHEMA
+
+    ring = ["r1", "r2", "r3"]
+    first = DAY - timedelta(days=1)
+    night(lake, first, [*crowd(), ("G", "post"), *likes([*ring, "f1", "f2"], "G")])
+    lake._write(
+        HELD_OUT_SCHEMA,
+        [(r, "G", "sock_puppets", "sock_puppets-x-1", DAY) for r in ring],
+        lake.layout.held_out_pairs(DAY),
+    )
+    scores, features = night(lake, DAY, [*crowd(), ("G", "post"), *likes(ring, "G")])
+    g = features["G"]
+    assert g["weighted_reactions"] == pytest.approx(8.0)
+    assert g["held_out_weighted_reactions"] == pytest.approx(6.0)
+    assert g["held_out_reactions"] == 6
+    assert g["amplification"] == pytest.approx(1.0)
+    assert g["amplification_with_held_out"] == pytest.approx(4.0)
+    assert g["reach"] == 2 and g["reach_with_held_out"] == 5
+    assert scores["G"]["raw_score_with_held_out"] > scores["G"]["raw_score"]
