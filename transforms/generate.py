@@ -8,8 +8,12 @@ go to `<data_root>/truth/` and never into the dumps.
 Truth: `users.parquet` has one row per account (organic users first, then the gaming accounts):
 user_id, influence (latent, 0 for fake accounts), activity (posts a day for posters, like propensity
 for lurkers), kind, home_network, primary_topic, focused, scenario, role, gaming_start, viral_day,
-second_network, group_id (which purchase, farm, puppet set or pod). `days.parquet` has one row per
-dump: date, news_day, events_written, bad_rows_injected, duplicate_rows_injected, late_events.
+second_network, group_id (which purchase, farm, puppet set or pod), lookalike ('viral' for the
+viral users, else 'none'), lookalike_role ('subject' for them), created (the creation day of bots,
+puppets and bought followers; null for organic accounts). `days.parquet` has one row per dump:
+date, news_day, events_written, bad_rows_injected, duplicate_rows_injected, late_events.
+`world.json` names the family ("classic"), the arguments and the drawn parameters; the other
+families of worlds live in `transforms/worlds.py` and write the same truth files.
 
 Everything is vectorised with numpy/polars; Python loops run only over days, networks, files and
 gaming groups, never over events.
@@ -26,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -34,7 +39,15 @@ import pyarrow as pa
 from transforms import engine
 from transforms.contract import ACTIONS, LANDING_FIELDS
 
-__all__ = ["ACTIONS", "NETWORKS", "NETWORK_FILES", "TOPICS", "GenerateSummary", "generate"]
+__all__ = [
+    "ACTIONS",
+    "NETWORKS",
+    "NETWORK_FILES",
+    "TOPICS",
+    "GenerateSummary",
+    "generate",
+    "write_world_json",
+]
 
 NETWORKS: tuple[str, ...] = ("twitter", "instagram", "facebook")
 NETWORK_FILES: dict[str, str] = {
@@ -1039,6 +1052,27 @@ def generate(
             )
 
     truth_files = _write_truth(data_root / "truth", w, start, day_rows)
+    params = {
+        "networks": list(NETWORKS),
+        "news": {"day": news_idx, "topic": TOPICS[news_topic], "multiple": news_mult},
+        "starts": {
+            "like_farm": w.farm_start,
+            "sock_puppets": w.puppet_start,
+            "engagement_pod": w.pod_start,
+            "bought_followers": sorted({day for _, day, _ in w.buyers}),
+        },
+        "groups": {
+            "bought_followers": [len(acc) for _, _, acc in w.buyers],
+            "like_farm_bots": len(w.farm_bots),
+            "like_farm_customers": len(w.farm_customers),
+            "sock_puppets": [len(acc) for _, acc in w.puppet_groups],
+            "engagement_pods": [len(m) for m in w.pods],
+            "viral": int((w.kind == VIRAL).sum()),
+        },
+    }
+    truth_files.append(
+        write_world_json(data_root / "truth", "classic", seed, users, days, start, params)
+    )
     return GenerateSummary(
         users=users,
         accounts=w.n_total,
@@ -1082,6 +1116,9 @@ def _write_truth(
             "viral_day": as_date(w.viral_day),
             "second_network": names(NETWORKS, w.second),
             "group_id": pl.Series(w.group, dtype=pl.String),
+            "lookalike": np.where(w.kind == VIRAL, "viral", "none"),
+            "lookalike_role": np.where(w.kind == VIRAL, "subject", "none"),
+            "created": as_date(_created_day(w)),
         }
     )
     # topic focus means nothing for fake accounts
@@ -1107,7 +1144,52 @@ def _write_truth(
     return out
 
 
+def _created_day(w: _World) -> np.ndarray:
+    """The day each account was created where the world knows it (-1: before day 0).
+
+    Like-farm bots and puppets carry their creation day; bought followers appear on the day of
+    the purchase; organic accounts existed before the first day.
+    """
+    created = np.full(w.n_total, -1, dtype=np.int64)
+    for _, day, acc in w.buyers:
+        created[acc] = day
+    created[w.farm_bots] = w.farm_created
+    puppets = w.puppet_created >= 0
+    created[puppets] = w.puppet_created[puppets]
+    return created
+
+
 def _write_parquet_plain(path: Path, df: pl.DataFrame) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     df.write_parquet(tmp, compression="zstd", compression_level=3, statistics=True)
     os.replace(tmp, path)
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, np.floating | float):
+        return round(float(x), 6)
+    return x
+
+
+def write_world_json(
+    root: Path, family: str, seed: int, users: int, days: int, start: date, params: dict[str, Any]
+) -> Path:
+    """`<root>/world.json`: which generator made the world, and its drawn parameters."""
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / "world.json"
+    doc = {
+        "family": family,
+        "seed": seed,
+        "users": users,
+        "days": days,
+        "start": start.isoformat(),
+        "params": _jsonable(params),
+    }
+    engine.write_bytes(path, (json.dumps(doc, indent=2) + "\n").encode())
+    return path

@@ -187,7 +187,11 @@ def test_every_dump_has_three_formats_and_success_marker_last(run: tuple[Path, G
 
 def test_truth_lives_outside_landing(run: tuple[Path, GenerateSummary], users: pl.DataFrame):
     root, summary = run
-    assert {p.name for p in (root / "truth").iterdir()} == {"users.parquet", "days.parquet"}
+    assert {p.name for p in (root / "truth").iterdir()} == {
+        "users.parquet",
+        "days.parquet",
+        "world.json",
+    }
     assert sorted(summary.truth_files) == sorted((root / "truth").iterdir())
     assert not [p for p in (root / "landing").rglob("*") if "truth" in p.name or "users" in p.name]
     # labels never leak: a landing parquet has exactly the contract columns
@@ -196,6 +200,7 @@ def test_truth_lives_outside_landing(run: tuple[Path, GenerateSummary], users: p
     assert users.columns == [
         "user_id", "influence", "activity", "kind", "home_network", "primary_topic", "focused",
         "scenario", "role", "gaming_start", "viral_day", "second_network", "group_id",
+        "lookalike", "lookalike_role", "created",
     ]  # fmt: skip
     assert users["user_id"].is_unique().all()
     assert users["user_id"].str.contains(r"^u[0-9a-f]{8}$").all()
