@@ -68,20 +68,44 @@ def generate(
     days: Annotated[int, typer.Option(min=1, help="Days of dumps to write.")] = 30,
     start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD.")] = "2026-01-01",
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 7,
+    family: Annotated[
+        str,
+        typer.Option(
+            help="World family: classic, or one of transforms/worlds.py's "
+            "(broadcast, conversation, crossnet, young).",
+        ),
+    ] = "classic",
 ) -> None:
     """Write a synthetic social network as daily dumps in the landing contract."""
     from transforms.generate import generate as generate_network
+    from transforms.worlds import FAMILIES, generate_world
 
+    if family != "classic" and family not in FAMILIES:
+        raise typer.BadParameter(
+            f"{family!r} is not one of: classic, {', '.join(FAMILIES)}", param_hint="--family"
+        )
     setup_logging()
     began = time.monotonic()
-    summary = generate_network(
-        data_root,
-        users=users,
-        days=days,
-        start=_date(start, "--start"),
-        seed=seed,
-        progress=lambda line: logging.info("generate %s", line),
-    )
+    progress = lambda line: logging.info("generate %s", line)  # noqa: E731
+    if family == "classic":
+        summary = generate_network(
+            data_root,
+            users=users,
+            days=days,
+            start=_date(start, "--start"),
+            seed=seed,
+            progress=progress,
+        )
+    else:
+        summary = generate_world(
+            data_root,
+            family,
+            users=users,
+            days=days,
+            start=_date(start, "--start"),
+            seed=seed,
+            progress=progress,
+        )
     typer.echo(
         f"Wrote {summary.events_written:,} events for {summary.users:,} users over "
         f"{summary.days} days to {Path(data_root) / 'landing'} in {time.monotonic() - began:.1f} s "
@@ -226,6 +250,93 @@ def evaluate(
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
     typer.echo(evaluation.report())
+
+
+@app.command("evaluate-worlds")
+def evaluate_worlds(
+    families: Annotated[
+        str | None,
+        typer.Option(help="Comma list of world families (default: every one, classic included)."),
+    ] = None,
+    seeds: Annotated[str, typer.Option(help="Comma list of seeds; each family runs each.")] = (
+        "1,2,3"
+    ),
+    users: Annotated[int, typer.Option(min=100, help="Users in each world.")] = 20_000,
+    days: Annotated[
+        int, typer.Option(min=2, help="Days of each world; the last is evaluated.")
+    ] = 28,
+    start: Annotated[str, typer.Option(help="First day of each world, YYYY-MM-DD.")] = "2026-01-01",
+    work: Annotated[
+        Path,
+        typer.Option(
+            help="Where the worlds are built, DIR/<family>-s<seed>/; a finished one is reused."
+        ),
+    ] = Path(".bench/worlds"),
+    higgs_source: Annotated[
+        Path | None,
+        typer.Option(
+            "--higgs-source",
+            help="The SNAP Higgs activity file: also replay its week and report the overlap.",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Also write the report here (Markdown).")] = None,
+    keep: Annotated[
+        bool, typer.Option("--keep", help="Keep each world's dumps (landing/) once evaluated.")
+    ] = False,
+) -> None:
+    """Build worlds of every family and seed, evaluate each, and report the worst per figure."""
+    from transforms.worlds_eval import (
+        all_families,
+        quiet_step_logs,
+        render_markdown,
+        source_state,
+    )
+    from transforms.worlds_eval import evaluate_worlds as run_worlds
+
+    chosen = [f.strip() for f in families.split(",") if f.strip()] if families else None
+    try:
+        seed_list = [int(s) for s in seeds.split(",") if s.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"{seeds!r} is not a comma list of integers", "--seeds") from None
+    first = _date(start, "--start")
+    setup_logging()
+    quiet_step_logs()
+    try:
+        outcome = run_worlds(
+            work,
+            chosen or list(all_families()),
+            seed_list,
+            users,
+            days,
+            first,
+            higgs_source=higgs_source,
+            keep=keep,
+        )
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    command = " ".join(
+        [
+            "clout evaluate-worlds",
+            f"--families {','.join(outcome.families)}",
+            f"--seeds {','.join(str(s) for s in seed_list)}",
+            f"--users {users}",
+            f"--days {days}",
+            f"--start {first}",
+            *([f"--higgs-source {higgs_source.name}"] if higgs_source else []),
+        ]
+    )
+    markdown = render_markdown(outcome, command, source_state())
+    typer.echo(markdown)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(markdown)
+        typer.echo(f"Written to {out}; each world's figures are in {work}/<world>/evaluation.json")
+    if outcome.failures:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -14,6 +14,17 @@ read-only like ``clout summary`` (so a night can run meanwhile):
 5. **Gaming** (a generated data root): recall per scenario within two days of the gaming
    starting, precision among established accounts, the share of viral honest users flagged
    and the share of active users flagged on the news day.
+6. **Gaming recall** per scenario and overall, flagged on any day since the gaming began
+   and within its first two days, for the gamers and for the accounts doing it.
+7. **Honest look-alikes** (viral posts, friend cliques, superfan clubs, celebrity
+   newcomers, volume posters): the share of each kind's subjects and crowds ever flagged.
+8. **Gaming gain**: what gaming bought, the gamers' score change since the day before it
+   began less the median change of honest controls who scored the same then.
+9. **Volume posters**: whether posting a lot lifts a score above its influence, as median
+   percentiles of score and of influence among honest posters.
+
+The truth may be an older generator's, without the look-alike columns: ``truth.sql`` adds
+them as 'none', so every query reads one shape.
 
 Spearman is computed in DuckDB (Pearson's ``corr`` of average ranks): it needs no SciPy,
 and every number stays one SQL file away from its definition.
@@ -37,17 +48,28 @@ from transforms.layout import Layout
 from transforms.scoring import ARCHETYPES
 
 __all__ = [
+    "CONTROL_BAND",
+    "GAMING_SCENARIOS",
     "HIGGS_FILE_ENV",
+    "LOOKALIKES",
+    "MIN_CONTROLS",
     "STEADY_DAYS",
     "TOP_N",
     "Evaluation",
     "EvaluationError",
     "archetype_mix",
+    "attach_truth",
     "evaluate",
     "gaming_detection",
+    "gaming_gain",
+    "gaming_recall",
     "higgs_overlap",
+    "lookalike_flags",
     "spearman",
     "stability",
+    "truth_view",
+    "volume_posters",
+    "world_of",
 ]
 
 # Days of deltas the stability figures cover; a steady user is graded and active on each.
@@ -56,6 +78,30 @@ STEADY_DAYS = 7
 TOP_N = 100
 # Where the Higgs source comes from when --higgs-source is not given (as in the replay test).
 HIGGS_FILE_ENV = "CLOUT_HIGGS_FILE"
+# The truth's scenarios that are gaming, in report order (the classic generator writes the
+# first, third, fifth and sixth; the worlds of transforms/worlds.py add the other two).
+GAMING_SCENARIOS: tuple[str, ...] = (
+    "bought_followers",
+    "drip_followers",
+    "like_farm",
+    "camouflaged_farm",
+    "sock_puppets",
+    "engagement_pod",
+)
+# The honest look-alikes of gaming the truth labels, in the order lookalikes.sql reports.
+LOOKALIKES: tuple[str, ...] = (
+    "viral",
+    "friend_clique",
+    "superfan_club",
+    "celebrity_newcomer",
+    "volume_poster",
+)
+# Gaming gain's controls: honest users within this many points of the gamer the day before
+# the gaming, or the MIN_CONTROLS nearest when fewer are that close. Two points is about a
+# week of a steady user's moves (a quarter point a day, README "Evaluating the score"): the
+# controls started where the gamer did, so the curve treats them alike.
+CONTROL_BAND = 2.0
+MIN_CONTROLS = 20
 
 
 class EvaluationError(ValueError):
@@ -75,19 +121,36 @@ class Evaluation:
     archetypes: dict[str, Any]
     higgs_overlap: dict[str, Any] | None
     gaming: list[dict[str, Any]] | None = None
+    world: dict[str, Any] | None = None
+    gaming_recall: list[dict[str, Any]] | None = None
+    lookalikes: list[dict[str, Any]] | None = None
+    gaming_gain: list[dict[str, Any]] | None = None
+    volume_posters: list[dict[str, Any]] | None = None
 
     def as_json(self) -> str:
         return json.dumps(asdict(self), indent=2, default=str)
 
     def report(self) -> str:
         """A readable report, then the same figures as a JSON block."""
-        lines = [f"clout evaluation of {self.warehouse} on {self.day}", ""]
+        lines = [f"clout evaluation of {self.warehouse} on {self.day}"]
+        if self.world is not None:
+            shown = ", ".join(
+                f"{key} {self.world[key]}"
+                for key in ("family", "seed", "users", "days", "start")
+                if key in self.world
+            )
+            lines.append(f"world: {shown}")
+        lines.append("")
         for section in (
             self._spearman_lines,
             self._stability_lines,
             self._archetype_lines,
             self._higgs_lines,
             self._gaming_lines,
+            self._recall_lines,
+            self._lookalike_lines,
+            self._gain_lines,
+            self._volume_lines,
         ):
             lines += [*section(), ""]
         lines += ["JSON:", self.as_json()]
@@ -173,6 +236,82 @@ class Evaluation:
             )
         return lines
 
+    def _recall_lines(self) -> list[str]:
+        title = "6. Gaming recall: flagged on any day since the gaming began, and within 2 days"
+        if self.gaming_recall is None:
+            return [title, _NO_LABELS]
+        lines = [title]
+        for row in self.gaming_recall:
+            lines.append(
+                f"   {row['population']:<10} {row['scenario']:<18} "
+                f"any day {row['hits']:>7,} of {row['total']:>7,} {_fmt(row['share'], '.3f')}"
+                f"   within 2 days {row['hits_within_2_days']:>7,} "
+                f"{_fmt(row['share_within_2_days'], '.3f')}"
+            )
+        if not self.gaming_recall:
+            lines.append("   no gaming began on a published day before this one")
+        return lines
+
+    def _lookalike_lines(self) -> list[str]:
+        title = "7. Honest look-alikes of gaming flagged on any day (target: 3% or fewer)"
+        if self.lookalikes is None:
+            return [title, _NO_LABELS]
+        lines = [title]
+        for row in self.lookalikes:
+            if row["total"]:
+                lines.append(
+                    f"   {row['lookalike']:<20} {row['lookalike_role']:<8} "
+                    f"{row['hits']:>7,} of {row['total']:>7,}  {_fmt(row['share'], '.3f')}"
+                )
+        absent = sorted(
+            {row["lookalike"] for row in self.lookalikes}
+            - {row["lookalike"] for row in self.lookalikes if row["total"]},
+            key=LOOKALIKES.index,
+        )
+        if absent:
+            lines.append(f"   none in this world: {', '.join(absent)}")
+        return lines
+
+    def _gain_lines(self) -> list[str]:
+        title = (
+            "8. Gaming gain: gamers' score change since the day before the gaming, less "
+            "matched honest controls' (target: 1 point or less)"
+        )
+        if self.gaming_gain is None:
+            return [title, _NO_LABELS]
+        lines = [title]
+        for row in self.gaming_gain:
+            lines.append(
+                f"   {row['scenario']:<18} {row['gamers']:>6,} gamers: change "
+                f"{_fmt(row['mean_change'], '+.2f')}, "
+                f"controls {_fmt(row['mean_control_change'], '+.2f')}, "
+                f"net gain {_fmt(row['mean_net_gain'], '+.2f')} "
+                f"(largest {_fmt(row['max_net_gain'], '+.2f')})"
+            )
+        if not self.gaming_gain:
+            lines.append("   no gamer with a score the day before their gaming began")
+        return lines
+
+    def _volume_lines(self) -> list[str]:
+        title = (
+            "9. Volume posters: median percentile among honest posters, by score and by "
+            "influence (target: score no higher)"
+        )
+        if self.volume_posters is None:
+            return [title, "   skipped: no truth file (give --truth, or generate the data root)"]
+        labels = {
+            "volume_posters": "labelled volume posters",
+            "top_decile_posts": "top tenth by posts",
+        }
+        lines = [title]
+        for row in self.volume_posters:
+            lines.append(
+                f"   {labels[row['population']]:<24} {row['users']:>7,} of "
+                f"{row['honest_posters']:>7,}: score {_fmt(row['median_score_percentile'], '.1f')}"
+                f", influence {_fmt(row['median_influence_percentile'], '.1f')}"
+            )
+        return lines
+
 
 def evaluate(
     data_root: Path,
@@ -197,15 +336,21 @@ def evaluate(
         # A read-only database still takes temp views and session variables.
         con.execute("set TimeZone = 'UTC'")
         day = _evaluation_day(con, day)
-        correlations = None
-        detection = None
+        correlations = detection = recall = lookalikes = gain = volume = world = None
         if truth is not None:
-            engine.view(con, "truth", truth)
+            attach_truth(con, truth)
+            world = world_of(truth)
             correlations = spearman(con, day)
+            volume = volume_posters(con, day)
             days_file = Path(truth).with_name("days.parquet")
+            # The labels the gaming measures read (role, gaming_start) come with a
+            # generator's full truth, which always has its days.parquet beside it.
             if days_file.exists() and "gaming_flags" in _tables(con):
                 engine.view(con, "truth_days", days_file)
                 detection = gaming_detection(con, day)
+                recall = gaming_recall(con, day)
+                lookalikes = lookalike_flags(con, day)
+                gain = gaming_gain(con, day)
         overlap = higgs_overlap(con, day, higgs_source) if higgs_source is not None else None
         return Evaluation(
             warehouse=str(layout.warehouse),
@@ -217,7 +362,33 @@ def evaluate(
             archetypes=archetype_mix(con, day),
             higgs_overlap=overlap,
             gaming=detection,
+            world=world,
+            gaming_recall=recall,
+            lookalikes=lookalikes,
+            gaming_gain=gain,
+            volume_posters=volume,
         )
+
+
+def attach_truth(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Expose the truth file ``path`` as the view ``truth``, with the look-alike columns
+    filled in when an older generator wrote it without them."""
+    engine.view(con, "truth_file", path)
+    truth_view(con)
+
+
+def truth_view(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the view ``truth`` over ``truth_file`` (a view or table the caller made)."""
+    con.execute(f"create or replace temp view truth as {engine.sql('evaluate/truth')}")
+
+
+def world_of(truth: Path) -> dict[str, Any]:
+    """What world the truth describes: ``world.json`` beside it, or, on roots generated
+    before worlds had names, the classic generator's."""
+    path = Path(truth).with_name("world.json")
+    if path.exists():
+        return json.loads(path.read_text())
+    return {"family": "classic"}
 
 
 def spearman(con: duckdb.DuckDBPyConnection, day: date) -> list[dict[str, Any]]:
@@ -282,8 +453,66 @@ def gaming_detection(con: duckdb.DuckDBPyConnection, day: date) -> list[dict[str
     Reads the views ``gaming_flags``, ``user_features``, ``truth`` and ``truth_days``. Rows:
     measure, subject (a scenario, a rule or a day), hits, total, share.
     """
-    engine.set_variables(con, eval_date=day)
+    engine.set_variables(con, eval_date=day, gaming_scenarios=list(GAMING_SCENARIOS))
     return _rows(con, "evaluate/gaming_detection")
+
+
+def gaming_recall(con: duckdb.DuckDBPyConnection, day: date) -> list[dict[str, Any]]:
+    """Per scenario and overall, the gamers and the operators flagged on any day since
+    their gaming began, and within its first two days.
+
+    Reads the views ``gaming_flags``, ``user_features`` and ``truth``. Rows: population
+    (``gamers``, ``operators``), scenario (or ``all scenarios``), hits, hits_within_2_days,
+    total, share, share_within_2_days.
+    """
+    engine.set_variables(con, eval_date=day, gaming_scenarios=list(GAMING_SCENARIOS))
+    return _rows(con, "evaluate/gaming_recall")
+
+
+def lookalike_flags(con: duckdb.DuckDBPyConnection, day: date) -> list[dict[str, Any]]:
+    """Per look-alike kind and role (subject, crowd), the honest accounts flagged at least
+    once up to ``day``; every kind and role has a row, 0 accounts where none were written.
+
+    Reads the views ``gaming_flags`` and ``truth``. Rows: lookalike, lookalike_role, hits,
+    total, share.
+    """
+    engine.set_variables(con, eval_date=day, gaming_scenarios=list(GAMING_SCENARIOS))
+    return _rows(con, "evaluate/lookalikes")
+
+
+def gaming_gain(
+    con: duckdb.DuckDBPyConnection,
+    day: date,
+    band: float = CONTROL_BAND,
+    min_controls: int = MIN_CONTROLS,
+) -> list[dict[str, Any]]:
+    """The gamers' score change from the day before their gaming to ``day``, net of the
+    median change of honest controls who scored within ``band`` points of them then (or
+    the ``min_controls`` nearest), averaged per scenario and over all.
+
+    Reads the views ``scores`` and ``truth``. Rows: scenario (or ``all scenarios``, first),
+    gamers, mean_change, mean_control_change, mean_net_gain, max_net_gain, fewest_controls.
+    """
+    engine.set_variables(
+        con,
+        eval_date=day,
+        gaming_scenarios=list(GAMING_SCENARIOS),
+        control_band=float(band),
+        min_controls=int(min_controls),
+    )
+    return _rows(con, "evaluate/gaming_gain")
+
+
+def volume_posters(con: duckdb.DuckDBPyConnection, day: date) -> list[dict[str, Any]]:
+    """Median percentiles of score and of influence among the honest posters of ``day``,
+    for the labelled volume posters and for the top tenth by posts.
+
+    Reads the views ``scores``, ``user_features`` and ``truth``. Rows: population
+    (``volume_posters``, ``top_decile_posts``), honest_posters, users,
+    median_score_percentile, median_influence_percentile.
+    """
+    engine.set_variables(con, eval_date=day)
+    return _rows(con, "evaluate/volume_posters")
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -322,6 +551,9 @@ def _higgs_source_from_env(layout: Layout) -> Path | None:
         return None
     is_replay = any((layout.root / "landing").glob(f"dt=*/{DUMP_FILE}"))
     return Path(configured) if is_replay else None
+
+
+_NO_LABELS = "   skipped: no generator's labels (truth users.parquet with days.parquet beside it)"
 
 
 def _finite(value: float | None) -> float | None:

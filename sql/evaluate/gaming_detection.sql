@@ -2,17 +2,20 @@
 -- eval_date, one row a measure:
 --   recall         per scenario, the gamers (customers and pod members) whose gaming began
 --                  at least a day before eval_date, flagged (any rule) on its first or second day
+--                  (gaming_recall.sql counts any day up to eval_date as well)
 --   operator_recall per scenario, the same for the accounts doing the gaming (bots, puppets,
 --                  bought followers)
 --   precision      per rule and overall, among established accounts (the organic ones: not
---                  generated as fake) flagged at least once, the share that are gamers
+--                  generated as fake) flagged at least once, the share that are gamers (a
+--                  gaming scenario, as customer or member)
 --   viral_flagged  honest users whose post went viral on a published day, flagged that
 --                  day or the next
 --   news_day_flagged  on the news day, the honest users active that day (gave an action;
 --                  not gamers) who were flagged: the false alarms a burst of organic
 --                  activity raises
 -- Input views: gaming_flags, user_features (the warehouse's), truth (users.parquet),
--- truth_days (days.parquet). Variable: eval_date.
+-- truth_days (days.parquet). Variables: eval_date, gaming_scenarios (the scenarios that are
+-- gaming).
 with
 
 gaming_flags as (
@@ -41,7 +44,7 @@ published_days as (
 gamers as (
     select user_id, scenario, role, gaming_start
     from truth
-    where scenario in ('bought_followers', 'like_farm', 'sock_puppets', 'engagement_pod')
+    where list_contains(getvariable('gaming_scenarios'), scenario)
         and gaming_start < getvariable('eval_date')
         and gaming_start in (select day from published_days)
 ),
@@ -66,13 +69,18 @@ recall as (
 ),
 
 established as (
-    select user_id, scenario
+    select
+        user_id,
+        scenario,
+        list_contains(getvariable('gaming_scenarios'), scenario)
+            and role in ('customer', 'member') as is_gamer
     from truth
     where kind in ('honest', 'lurker', 'viral')
 ),
 
 flagged_established as (
-    select distinct gaming_flags.user_id, gaming_flags.rule, established.scenario
+    select distinct
+        gaming_flags.user_id, gaming_flags.rule, established.scenario, established.is_gamer
     from gaming_flags
     join established using (user_id)
 ),
@@ -81,7 +89,7 @@ precision_by_rule as (
     select
         'precision' as measure,
         rule as subject,
-        count(distinct user_id) filter (where scenario not in ('none', 'viral')) as hits,
+        count(distinct user_id) filter (where is_gamer) as hits,
         count(distinct user_id) as total
     from flagged_established
     group by rule
@@ -89,7 +97,7 @@ precision_by_rule as (
     select
         'precision',
         'all rules',
-        count(distinct user_id) filter (where scenario not in ('none', 'viral')),
+        count(distinct user_id) filter (where is_gamer),
         count(distinct user_id)
     from flagged_established
 ),
