@@ -117,6 +117,12 @@ class Layout:
     def held_out_pairs(self, day: date) -> Path:
         return self._file("gaming_groups", day, "held_out_pairs.parquet")
 
+    def gaming_evidence(self, day: date) -> Path:
+        """The day's compact evidence for the gaming rules that judge several days together
+        (groups.py): fast reactions between accounts, posts made, follows from accounts
+        with no audience. A night reads the last few of these, never the events."""
+        return self._file("gaming_evidence", day, "gaming_evidence.parquet")
+
     def gaming_jumps(self, day: date) -> Path:
         return self._file("gaming_jumps", day, "gaming_jumps.parquet")
 

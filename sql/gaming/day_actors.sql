@@ -1,8 +1,12 @@
 -- Each account that acted on the day: how much, how fast, on how many people (fast_targets:
 -- people it reacted to fast), and whether
--- it is fresh (first seen in the last fresh_days days, or never before today).
--- Input views: day_events, edges (day_edges.sql), known_accounts (user_id, first_seen from
--- yesterday's user_state). Variables: detect_date, fresh_days, fast_response_s.
+-- it is fresh (first seen in the last fresh_days days, or never before today), and whether
+-- it has no audience of its own (no_audience: at most no_audience_reactions reactions
+-- received in the 90-day window up to yesterday, or never seen before; unknown, so false,
+-- when the state does not say).
+-- Input views: day_events, edges (day_edges.sql), known_accounts (user_id, first_seen,
+-- reactions_received from yesterday's user_state). Variables: detect_date, fresh_days,
+-- fast_response_s, no_audience_reactions.
 with
 
 day_events as (
@@ -58,7 +62,11 @@ final as (
         coalesce(reacting.targets, 0) as targets,
         known_accounts.first_seen is null
             or known_accounts.first_seen
-                > getvariable('detect_date') - getvariable('fresh_days')::integer as fresh
+                > getvariable('detect_date') - getvariable('fresh_days')::integer as fresh,
+        known_accounts.user_id is null
+            or coalesce(
+                known_accounts.reactions_received <= getvariable('no_audience_reactions'), false
+            ) as no_audience
     from given
     left join reacting using (actor_id)
     left join known_accounts on known_accounts.user_id = given.actor_id

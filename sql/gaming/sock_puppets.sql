@@ -1,15 +1,24 @@
--- Sock puppets: a few accounts (min_ring to max_ring) whose day is almost only about one
+-- Sock puppets: accounts (min_ring or more, however many) whose day is almost only about one
 -- person, that talk to or about them (a reply or a mention, not just likes and reshares),
--- that nobody reacts to in turn, and that together make a large share of that person's
--- reactions. A fan base has many fans each a small share, and a crowd around a viral post
--- likes and reshares it; a puppet ring is a few accounts carrying one ordinary account.
+-- that nobody engages (no audience of their own in the 90-day window, and at most one
+-- reaction today), and that together make a large share of that person's reactions. A fan
+-- base has many fans each a small share, each with an audience of their own; a crowd around
+-- a viral post likes and reshares it; a puppet ring is accounts nobody listens to carrying
+-- one ordinary account: apart from the ring, the owner gets no more reactions than the
+-- ordinary_quantile of the accounts engaged today (a crowd of unanswered newcomers around a
+-- celebrity or a viral post is loud because its account is not ordinary). A ring has no
+-- upper size: an owner can make 20 accounts as easily as 3.
 -- Output: one row a (puppet, owner) edge of each ring, with the group's evidence.
--- Input view: edges. Variables: min_focused_actions, min_focus, min_ring, max_ring,
--- min_ring_share.
+-- Input views: edges, actors (day_actors.sql). Variables: min_focused_actions, min_focus,
+-- min_ring, min_ring_share.
 with
 
 edges as (
     select * from edges
+),
+
+actors as (
+    select * from actors
 ),
 
 -- One row a moment an account acted on another: a reply that also mentions (one tweet, two
@@ -51,11 +60,18 @@ focused as (
     select per_pair.*
     from per_pair
     join given using (actor_id)
+    join actors using (actor_id)
     left join received on received.target_user_id = per_pair.actor_id
     where per_pair.actions >= getvariable('min_focused_actions')
         and per_pair.actions >= getvariable('min_focus') * given.reactions_given
         and per_pair.talking > 0
         and coalesce(received.reactions_received, 0) <= 1
+        and actors.no_audience
+),
+
+ordinary as (
+    select quantile_cont(reactions_received, getvariable('ordinary_quantile')) as most
+    from received
 ),
 
 rings as (
@@ -67,8 +83,10 @@ rings as (
     from focused
     join received using (target_user_id)
     group by focused.target_user_id
-    having count(*) between getvariable('min_ring') and getvariable('max_ring')
+    having count(*) >= getvariable('min_ring')
         and sum(focused.actions) >= getvariable('min_ring_share') * any_value(received.reactions_received)
+        and any_value(received.reactions_received) - sum(focused.actions)
+            <= (select most from ordinary)
 ),
 
 final as (

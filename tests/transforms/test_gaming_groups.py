@@ -80,7 +80,9 @@ def test_thresholds_the_hand_numbers_use():
     assert (groups.POD_TRIANGLES, groups.MIN_POD_SIZE, groups.MIN_POD_DENSITY) == (2, 5, 0.5)
     assert (groups.MIN_POD_SHARE, groups.MIN_POD_COVERAGE) == (0.5, 0.5)
     assert (groups.MIN_FOCUSED_ACTIONS, groups.MIN_FOCUS) == (2, 0.8)
-    assert (groups.MIN_RING, groups.MAX_RING, groups.MIN_RING_SHARE) == (2, 10, 0.3)
+    # No MAX_RING any more: a ring is as big as its owner makes it.
+    assert not hasattr(groups, "MAX_RING")
+    assert (groups.MIN_RING, groups.MIN_RING_SHARE, groups.ORDINARY_QUANTILE) == (2, 0.3, 0.99)
     assert (groups.MIN_BURST_FOLLOWS, groups.MIN_BURST_SHARE) == (50, 0.5)
     assert groups.MAX_BURST_SPAN_HOURS == 6
 
@@ -378,3 +380,267 @@ def test_a_news_day_of_fast_reactions_to_the_news_raises_no_group(lake):
         events.append(react(h, "share", "N", i % 6, (8 + i % 6) * HOUR + 100))
     assert detect(lake, events, established=("N",)) == []
     assert flags(lake) == []
+
+
+# ------------------------------------------------- rules for any size, any age, many days
+#
+# These scenes run several nights in a row, as the pipeline does: each night writes its
+# day's evidence file and judges the last EVIDENCE_DAYS of them. Accounts are given an age
+# and an audience (reactions received in the 90-day window, from yesterday's user_state):
+# the town and the honest look-alikes have audiences, bots, puppets and pools have none.
+
+WEEK = [DAY - timedelta(days=back) for back in range(4, -1, -1)]  # five nights, DAY last
+STATE_SCHEMA = "user_id varchar, first_seen date, reactions_received bigint"
+
+
+def detect_nights(lake, scene, audiences: dict[str, int], days: list[date] = WEEK) -> list[dict]:
+    """Run the group rules on each of ``days`` (the town's day plus ``scene(k)`` for the
+    k-th day); return the last day's groups. The town (audience 90) and ``audiences``'
+    accounts were first seen two months ago; everyone else is brand new."""
+    known = {h: 90 for h in TOWN} | audiences
+    for k, day in enumerate(days):
+        lake.timed_events(day, town() + scene(k))
+        rows = [(user, LONG_AGO, reactions) for user, reactions in known.items()]
+        lake._write(STATE_SCHEMA, rows, lake.layout.state(day - timedelta(days=1)))
+        found = detect_gaming_groups(lake.root, day)
+    return lake.rows(found, order_by="group_id")
+
+
+def test_the_week_rules_thresholds():
+    assert (groups.NO_AUDIENCE_REACTIONS, groups.EVIDENCE_DAYS, groups.CO_ACTION_S) == (2, 7, 1800)
+    assert groups.MIN_WEEK_POD_DENSITY == 0.3
+    assert (groups.MIN_FARM_REPEATS, groups.MIN_FARM_POST_SHARE) == (2, 0.25)
+    assert groups.MIN_FARM_TARGET_SHARE == 0.3
+    assert (groups.MIN_COFOLLOW_JACCARD, groups.MIN_FOLLOW_FOCUS) == (0.1, 0.25)
+    assert (groups.MIN_CUSTOMER_SHARE, groups.MAX_FEW_TARGETS) == (0.5, 20)
+
+
+def test_a_ring_of_twenty_aged_puppets_is_one_ring(lake):
+    # O posts at 10:00 and 16:00. Twenty puppets, first seen two months ago and never
+    # engaged by anyone (audience 0), each share post 1, reply to post 2 and mention O:
+    # 3 actions each, all on O (100% >= 80%). O also gets 2 slow town likes: the ring is
+    # 60 of O's 62 reactions (97% >= 30%). No upper size: all twenty are one ring.
+    puppets = [f"s{i:02d}" for i in range(20)]
+
+    def scene(_: int) -> list[dict]:
+        events = [post("O", 1, 10 * HOUR), post("O", 2, 16 * HOUR)]
+        for s in puppets:
+            events += [
+                react(s, "share", "O", 1, 10 * HOUR + 300),
+                react(s, "reply", "O", 2, 16 * HOUR + 1200),
+                {"actor": s, "action": "mention", "target": "O", "at": 18 * HOUR},
+            ]
+        return events + [react(h, "like", "O", 1, 13 * HOUR) for h in TOWN[:2]]
+
+    (group,) = detect_nights(lake, scene, {"O": 40} | dict.fromkeys(puppets, 0), days=[DAY])
+    assert (group["rule"], group["members"], group["beneficiaries"]) == (
+        "sock_puppets",
+        puppets,
+        ["O"],
+    )
+    assert group["evidence"].startswith(
+        "20 accounts spent at least 80% of their day on this one account (60 reshares, "
+        "replies, mentions and likes, 97% of the 62 reactions it received)"
+    )
+
+
+def pod_scene(k: int) -> list[dict]:
+    """Thirty members M00..M29, the even ones on network A, the odd ones on B. Member a
+    posts once in the five days, at 10:00 on day a % 5 (six posts a day). Member m answers
+    a's post iff (m + a) % 10 < 7, with a like 900 + 20 (m + 1) seconds after it: 15 to 25
+    minutes, slower than the one-day rules' 15 minutes, within the half hour."""
+    events = []
+    for a in range(30):
+        if a % 5 != k:
+            continue
+        net = "netA" if a % 2 == 0 else "netB"
+        author = f"M{a:02d}"
+        events.append(post(author, k, 10 * HOUR) | {"network": net})
+        for m in range(30):
+            if m != a and (m + a) % 10 < 7:
+                like = react(f"M{m:02d}", "like", author, k, 10 * HOUR + 900 + 20 * (m + 1))
+                events.append(like | {"network": net})
+    return events
+
+
+def test_a_pod_that_answers_most_posts_within_the_half_hour_over_days_is_one_pod(lake):
+    # Answers: a post of a is answered by the m != a with (m + a) % 10 in 0..6: 21 members
+    # (3 of each last digit), less a itself when (2a) % 10 < 7, i.e. a % 10 not 4 or 9.
+    # So 24 posts get 20 answers and 6 get 21: 606 of the 30 * 29 = 870 possible answers
+    # (70% >= 50%). The rule is symmetric, so the reciprocal pairs are 606 / 2 = 303 of
+    # 435 (density 0.70 >= 0.3), each in many triangles. No one day shows it: six posts
+    # a day, answered after 15 minutes.
+    members = [f"M{i:02d}" for i in range(30)]
+    (group,) = detect_nights(lake, pod_scene, dict.fromkeys(members, 200))
+    assert (group["rule"], group["members"], group["beneficiaries"]) == (
+        "engagement_pod",
+        members,
+        members,
+    )
+    assert group["group_id"] == "engagement_pod-20260310-1"
+    assert group["evidence"].startswith(
+        "30 accounts reacted to each other's posts 606 times within 30 minutes of each post "
+        "over the last 7 days, on any network; at the core, 30 accounts answered 70% of "
+        "each other's posts that fast (606 of 870 possible answers) and 303 of their 435 "
+        "possible pairs did so both ways (density 0.70)"
+    )
+    # every member is flagged as a member, and each answered pair is held out
+    assert {f["role"] for f in flags(lake)} == {"member"}
+    assert len(held_out(lake)) == 606
+
+
+def test_a_slow_friend_clique_is_not_a_pod(lake):
+    # Eight friends F0..F7 post every day at 12:00; every friend answers every post, but two
+    # to three hours later, except the author's two neighbours on the circle (a +- 1 mod 8),
+    # who answer within 10 minutes. Fast both ways: only the 8 pairs of neighbours, a circle
+    # with no triangle (the truss removes all), and 2 of 7 answers fast (29% < 50%) anyway.
+    friends = [f"F{i}" for i in range(8)]
+
+    def scene(k: int) -> list[dict]:
+        events = []
+        for a, author in enumerate(friends):
+            events.append(post(author, k, 12 * HOUR))
+            for m, friend in enumerate(friends):
+                if m == a:
+                    continue
+                near = (m - a) % 8 in (1, 7)
+                delay = 300 + 10 * m if near else 2 * HOUR + 300 * m
+                events.append(react(friend, "like", author, k, 12 * HOUR + delay))
+        return events
+
+    assert detect_nights(lake, scene, dict.fromkeys(friends, 100)) == []
+
+
+def test_a_superfan_club_of_established_fans_is_not_a_farm_nor_a_ring(lake):
+    # K posts at 10:00 and 16:00 every day; 100 fans, each with an audience of their own
+    # (50 reactions in the window), like and reply to every post within 1 to 10 minutes and
+    # do nothing else: fast, repeated, all of their day on K, but they are people others
+    # engage, so neither the farm rules nor the ring (which wants accounts nobody engages).
+    fans = [f"fan{i:03d}" for i in range(100)]
+
+    def scene(k: int) -> list[dict]:
+        events = [post("K", k, 10 * HOUR), post("K", 10 + k, 16 * HOUR)]
+        for i, fan in enumerate(fans):
+            for n, at in ((k, 10 * HOUR), (10 + k, 16 * HOUR)):
+                events.append(react(fan, "like", "K", n, at + 60 + 5 * i))
+                events.append(react(fan, "reply", "K", n, at + 120 + 5 * i))
+        return events
+
+    assert detect_nights(lake, scene, {"K": 5000} | dict.fromkeys(fans, 50)) == []
+
+
+def farm_scene(k: int) -> list[dict]:
+    """Three customers C0..C2 post at 10:00, 11:00 and 12:00 every day, and two town
+    accounts like each post two hours later. Fifteen aged bots like each customer post 5
+    to 20 minutes after it, except that bot b skips day b % 5; each bot also likes six town
+    posts a day two hours late (camouflage that makes two thirds of its day)."""
+    events = []
+    for c in range(3):
+        at = (10 + c) * HOUR
+        events.append(post(f"C{c}", k, at))
+        events += [react(h, "like", f"C{c}", k, at + 2 * HOUR) for h in TOWN[c : c + 2]]
+        for b in range(15):
+            if b % 5 != k:
+                events.append(react(f"bot{b:02d}", "like", f"C{c}", k, at + 300 + 60 * b))
+    for b in range(15):
+        for j in range(6):
+            events.append(react(f"bot{b:02d}", "like", TOWN[(b + j + k) % 20], 1, 11 * HOUR))
+    return events
+
+
+def test_a_camouflaged_aged_farm_is_lockstep_over_the_week(lake):
+    # One day: a bot's 3 fast likes are a third of its 9 (< 70%), and it is two months old:
+    # the one-day rule sees nothing. The week: each bot answered 4 of each customer's 5
+    # posts (>= 2, 80% >= 25%), has no audience, and each customer got 15 such bots
+    # (>= 10) whose 60 likes are 60 of its 70 reactions (86% >= 30%). Each bot covers all
+    # 3 customers: one group of 15 bots, 180 likes, 180 of the 15 * 15 = 225 possible
+    # (bot, post) pairs (80%).
+    bots = [f"bot{b:02d}" for b in range(15)]
+    customers = ["C0", "C1", "C2"]
+    audiences = dict.fromkeys(bots, 0) | dict.fromkeys(customers, 30)
+    (group,) = detect_nights(lake, farm_scene, audiences)
+    assert (group["rule"], group["members"], group["beneficiaries"]) == (
+        "lockstep",
+        bots,
+        customers,
+    )
+    assert (group["size"], group["actions"]) == (15, 180)
+    assert group["evidence"].startswith(
+        "15 accounts that nobody engages (no audience of their own in 90 days) reacted 180 "
+        "times within 30 minutes to the posts of 3 people over the last 7 days, answering "
+        "80% of the possible (account, post) pairs of those people's 15 posts"
+    )
+    # the camouflage is not held out, the customers' likes are
+    assert held_out(lake) == sorted((b, c) for b in bots for c in customers)
+
+
+def test_the_same_farm_with_an_audience_of_its_own_is_not_one(lake):
+    # The same scene, but every bot is engaged by others (20 reactions in the window):
+    # then it is an established fan base of three people, as far as the rules can tell.
+    bots = [f"bot{b:02d}" for b in range(15)]
+    audiences = dict.fromkeys(bots, 20) | dict.fromkeys(["C0", "C1", "C2"], 30)
+    assert detect_nights(lake, farm_scene, audiences) == []
+
+
+def drip_scene(k: int) -> list[dict]:
+    """Forty aged accounts p00..p39 with no audience: p follows customer B(p % 3) on day
+    p % 5 and B((p + 1) % 3) on day (p + 2) % 5, and one town account, TOWN[p % 20], on
+    day (p + 1) % 5, in the afternoon. A few follows a day for each customer."""
+    events = []
+    for p in range(40):
+        for target, day in (
+            (f"B{p % 3}", p % 5),
+            (f"B{(p + 1) % 3}", (p + 2) % 5),
+            (TOWN[p % 20], (p + 1) % 5),
+        ):
+            if day == k:
+                events.append(
+                    {"actor": f"p{p:02d}", "action": "follow", "target": target, "at": 15 * HOUR}
+                )
+    return events
+
+
+def test_drip_fed_followers_from_aged_accounts_serving_three_customers(lake):
+    # B0 is followed by the 14 p with p % 3 = 0 and the 13 with p % 3 = 2 (27), B1 by
+    # 13 + 14 = 27, B2 by 13 + 13 = 26. Pairs followed together: (B0, B1) by the 14 with
+    # p % 3 = 0, (B1, B2) by 13, (B0, B2) by 13: each >= 10, Jaccard 14 / (27 + 27 - 14)
+    # = 0.35, 13 / (27 + 26 - 13) = 0.33 and 0.33 (>= 0.1). Each account follows 2 of the
+    # group's people, 2 of its 3 follows (67% >= 25%); every follower of B0..B2 is one of
+    # them (100% >= 50%): 40 accounts, 80 follows, 3 customers. The burst rule sees
+    # nothing: a handful of follows a day, from old accounts.
+    pool = [f"p{p:02d}" for p in range(40)]
+    customers = ["B0", "B1", "B2"]
+    audiences = dict.fromkeys(pool, 0) | dict.fromkeys(customers, 30)
+    (group,) = detect_nights(lake, drip_scene, audiences)
+    assert (group["rule"], group["members"], group["beneficiaries"]) == (
+        "follower_lockstep",
+        pool,
+        customers,
+    )
+    assert (group["size"], group["actions"]) == (40, 80)
+    assert group["evidence"].startswith(
+        "40 accounts that nobody engages (no audience of their own in 90 days) followed the "
+        "same 3 people 80 times over the last 7 days"
+    )
+    got = flags(lake)
+    assert {(f["role"], f["rule"]) for f in got} == {
+        ("actor", "follower_lockstep"),
+        ("beneficiary", "follower_lockstep"),
+    }
+    assert len(held_out(lake)) == 80
+
+
+def test_a_celebrity_newcomer_followed_by_a_thousand_established_accounts(lake):
+    # N, first seen today, gets 1,000 follows in two hours from accounts first seen two
+    # months ago with audiences of their own (10 reactions in the window), each of which
+    # also follows three town accounts: not fresh (no burst), not without an audience (no
+    # co-follow lockstep), and each follows widely.
+    crowd = [f"e{i:04d}" for i in range(1000)]
+    events = []
+    for i, fan in enumerate(crowd):
+        events.append({"actor": fan, "action": "follow", "target": "N", "at": 14 * HOUR + 7 * i})
+        events += [
+            {"actor": fan, "action": "follow", "target": TOWN[(i + j) % 20], "at": 17 * HOUR}
+            for j in range(3)
+        ]
+    assert detect_nights(lake, lambda _: events, dict.fromkeys(crowd, 10), days=[DAY]) == []

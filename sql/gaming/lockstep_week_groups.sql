@@ -1,0 +1,90 @@
+-- Like farms over the last days: the candidate edges (lockstep_week_edges.sql) joined into
+-- groups (connected components over shared targets). An account stays in its group when
+-- it answered min_target_coverage or more of the group's people; a group needs
+-- min_lockstep_actors accounts.
+-- Input views: lockstep_candidates, components (node, component), week_posts (user_id,
+-- posts). Variables: min_lockstep_actors, min_target_coverage, co_action_s, evidence_days.
+with
+
+lockstep_candidates as (
+    select * from lockstep_candidates
+),
+
+components as (
+    select * from components
+),
+
+components_of_edges as (
+    select lockstep_candidates.*, components.component
+    from lockstep_candidates
+    join components on components.node = lockstep_candidates.actor_id
+),
+
+component_targets as (
+    select component, count(distinct target_user_id) as targets
+    from components_of_edges
+    group by component
+),
+
+coverage as (
+    select
+        components_of_edges.actor_id,
+        components_of_edges.component,
+        count(distinct components_of_edges.target_user_id) / any_value(component_targets.targets)
+            as covered
+    from components_of_edges
+    join component_targets using (component)
+    group by components_of_edges.actor_id, components_of_edges.component
+),
+
+grouped as (
+    select components_of_edges.*
+    from components_of_edges
+    join coverage using (actor_id, component)
+    where coverage.covered >= getvariable('min_target_coverage')
+),
+
+target_posts as (
+    select component, sum(week_posts.posts) as posts
+    from (select distinct component, target_user_id from grouped) as served
+    join week_posts on week_posts.user_id = served.target_user_id
+    group by component
+),
+
+groups as (
+    select
+        grouped.component,
+        count(distinct grouped.actor_id) as accounts,
+        count(distinct grouped.target_user_id) as targets,
+        sum(grouped.actions) as actions,
+        sum(grouped.answered) as answered,
+        any_value(target_posts.posts) as posts
+    from grouped
+    join target_posts using (component)
+    group by grouped.component
+    having count(distinct grouped.actor_id) >= getvariable('min_lockstep_actors')
+),
+
+final as (
+    select
+        'lockstep' as rule,
+        'week:' || groups.component as group_key,
+        grouped.actor_id,
+        grouped.target_user_id,
+        grouped.actions,
+        format(
+            '{:,} accounts that nobody engages (no audience of their own in 90 days) reacted '
+            || '{:,} times within {:.0f} minutes to the posts of {} over the last {} days, '
+            || 'answering {:.0f}% of the possible (account, post) pairs of those people''s {:,} '
+            || 'posts, again and again, whatever else they did',
+            groups.accounts, groups.actions, getvariable('co_action_s') / 60.0,
+            case when groups.targets = 1 then '1 person' else format('{:,} people', groups.targets) end,
+            getvariable('evidence_days'),
+            100.0 * groups.answered / (groups.accounts * groups.posts), groups.posts
+        ) as group_evidence
+    from grouped
+    join groups using (component)
+)
+
+select * from final
+order by group_key, actor_id, target_user_id
