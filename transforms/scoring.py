@@ -15,10 +15,14 @@ from transforms.layout import Layout
 log = logging.getLogger(__name__)
 
 MODEL_VERSION = "clout-score-v4"
-# Each signal's weight in the raw score (README, "The score"). Reactions per piece of content
-# lead, Klout's first rule; v1's 0.40 / 0.25 / 0.25 / 0.10 tracked known influence less
-# well. v3 keeps v2's weights and counts reach as distinct people over the window.
-SIGNAL_WEIGHTS = {"reach": 0.15, "amplification": 0.55, "network_impact": 0.25, "audience": 0.05}
+# Each signal's weight in the raw score (README, "The score"). v4 chose them by the worst of
+# five structurally different world families (scripts/score_weights.py, docs/evaluation.md):
+# reactions per item lead, Klout's first rule; who reacts (network impact) and net new
+# followers add a little; people reached, a window total that grows with volume, least.
+SIGNAL_WEIGHTS = {"reach": 0.05, "amplification": 0.75, "network_impact": 0.10, "audience": 0.10}
+# Items at the typical poster's rates that amplification and network impact add to a
+# user's own (empirical Bayes): one post's luck says less than fifty posts' rate.
+PRIOR_ITEMS = 1.0
 # Topics published per user in user_topics.
 TOP_TOPICS = 5
 ARCHETYPES = (
@@ -49,6 +53,7 @@ def bind_model(con: duckdb.DuckDBPyConnection) -> None:
     engine.set_variables(
         con,
         model_version=MODEL_VERSION,
+        prior_items=PRIOR_ITEMS,
         style_x_cuts=list(STYLE_X_CUTS),
         style_y_cuts=list(STYLE_Y_CUTS),
         **{f"{signal}_weight": weight for signal, weight in SIGNAL_WEIGHTS.items()},

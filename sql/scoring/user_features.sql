@@ -4,7 +4,7 @@
 -- The signals leave out what gaming groups did (held_out_* in the state, and the held-out
 -- pairs for reach); the *_with_held_out signals keep it, for the would-be score.
 -- Input views: state (today's user_state), topic_state, reach (the 90-day reach,
--- sql/state/reach.sql). Variables: feature_date, window_days.
+-- sql/state/reach.sql). Variables: feature_date, window_days, prior_items.
 with
 
 state as (
@@ -61,30 +61,62 @@ held_out as (
     left join window_reach using (user_id)
 ),
 
-signals as (
+-- What each user's engagement sums to once the held-out part is left out. The held-out
+-- part is summed pair by pair and the whole day by day, so the two can differ in the last
+-- decimals: engagement held out whole leaves exactly 0.
+engagement as (
     select
         held_out.* exclude (reach, reach_with_held_out),
         coalesce(held_out.reach, 0) as reach,
+        coalesce(held_out.reach_with_held_out, 0) as reach_with_held_out,
+        case when weighted_reactions - coalesce(held_out_weighted_reactions, 0) > 1e-6
+            then weighted_reactions - coalesce(held_out_weighted_reactions, 0) else 0 end
+            as counted_weighted_reactions,
+        case when impact - coalesce(held_out_impact, 0) > 1e-6
+            then impact - coalesce(held_out_impact, 0) else 0 end as counted_impact
+    from held_out
+),
+
+-- The typical poster's rates today: what a rate from few items is shrunk towards.
+priors as (
+    select
+        coalesce(median(counted_weighted_reactions / greatest(eligible_items, 1)), 0)
+            as amplification_prior,
+        coalesce(median(counted_impact / greatest(eligible_items, 1)), 0) as network_impact_prior
+    from engagement
+    where eligible_items > 0
+),
+
+signals as (
+    select
+        engagement.* exclude (counted_weighted_reactions, counted_impact),
         -- Reactions per item that could draw them (eligible_items: posts, and replies and
         -- re-shares as the share of a post such items draw on their network): posting
         -- more does not raise it, and talking or curating where those draw nothing does
-        -- not lower it.
-        -- The held-out part is summed pair by pair and the whole day by day, so the two
-        -- can differ in the last decimals: engagement held out whole leaves exactly 0.
-        case when weighted_reactions - coalesce(held_out_weighted_reactions, 0) > 1e-6
-            then weighted_reactions - coalesce(held_out_weighted_reactions, 0) else 0 end
-            / greatest(eligible_items, 1) as amplification,
+        -- not lower it. A user who made items gets prior_items more at the typical
+        -- poster's rate (empirical Bayes): one lucky or unlucky post says less than fifty.
+        case when eligible_items > 0
+            then (counted_weighted_reactions + getvariable('prior_items') * amplification_prior)
+                / (eligible_items + getvariable('prior_items'))
+            else counted_weighted_reactions end as amplification,
         -- The engaged audience's standing per item: who reacts, not how often one posts.
-        case when impact - coalesce(held_out_impact, 0) > 1e-6
-            then impact - coalesce(held_out_impact, 0) else 0 end
-            / greatest(eligible_items, 1) as network_impact,
+        case when eligible_items > 0
+            then (counted_impact + getvariable('prior_items') * network_impact_prior)
+                / (eligible_items + getvariable('prior_items'))
+            else counted_impact end as network_impact,
         greatest(follows_received - coalesce(held_out_follows, 0) - unfollows_received, 0)
             as audience,
-        coalesce(held_out.reach_with_held_out, 0) as reach_with_held_out,
-        weighted_reactions / greatest(eligible_items, 1) as amplification_with_held_out,
-        impact / greatest(eligible_items, 1) as network_impact_with_held_out,
+        case when eligible_items > 0
+            then (weighted_reactions + getvariable('prior_items') * amplification_prior)
+                / (eligible_items + getvariable('prior_items'))
+            else weighted_reactions end as amplification_with_held_out,
+        case when eligible_items > 0
+            then (impact + getvariable('prior_items') * network_impact_prior)
+                / (eligible_items + getvariable('prior_items'))
+            else impact end as network_impact_with_held_out,
         greatest(follows_received - unfollows_received, 0) as audience_with_held_out
-    from held_out
+    from engagement
+    cross join priors
 ),
 
 axes as (

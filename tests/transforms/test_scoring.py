@@ -78,11 +78,11 @@ def test_raw_score_is_the_weighted_sum_of_scaled_log_signals():
     # of its positive logs: quantile_cont([ln 2, 2 ln 2], 0.99) = ln 2 + 0.99 ln 2 = 1.99 ln 2.
     graded = grade({"z": (0, 0, 0, 0), "u1": (1, 1, 1, 1), "u3": (3, 3, 3, 3)})
     u1, u3, z = graded["u1"], graded["u3"], graded["z"]
-    # u1: each signal is 1 / 1.99 of its scale; weights 0.15 + 0.55 + 0.25 + 0.05 = 1
-    assert u1["reach_points"] == pytest.approx(0.15 / 1.99)  # 0.0753769
-    assert u1["amplification_points"] == pytest.approx(0.55 / 1.99)  # 0.2763819
-    assert u1["network_impact_points"] == pytest.approx(0.25 / 1.99)
-    assert u1["audience_points"] == pytest.approx(0.05 / 1.99)  # 0.0251256
+    # u1: each signal is 1 / 1.99 of its scale; weights 0.05 + 0.75 + 0.10 + 0.10 = 1
+    assert u1["reach_points"] == pytest.approx(0.05 / 1.99)  # 0.0251256
+    assert u1["amplification_points"] == pytest.approx(0.75 / 1.99)  # 0.3768844
+    assert u1["network_impact_points"] == pytest.approx(0.10 / 1.99)
+    assert u1["audience_points"] == pytest.approx(0.10 / 1.99)  # 0.0502513
     assert u1["raw_score"] == pytest.approx(0.502512562814, abs=1e-12)  # 1 / 1.99
     assert u3["raw_score"] == pytest.approx(1.005025125628, abs=1e-12)  # 2 / 1.99
     assert z["raw_score"] == 0.0
@@ -212,8 +212,9 @@ def test_delta_and_model_version():
 def test_same_reactions_over_more_posts_is_less_amplification(lake):
     # Klout rule 1. A posts once, B four times; three givers each like A once and B once,
     # so each pair weighs sqrt(1/2) and both get 3 * sqrt(1/2) = 2.1213203 weighted
-    # reactions from 3 engagers. Amplification is per piece of content:
-    # A 2.1213203 / 1, B 2.1213203 / 4 = 0.5303301.
+    # reactions from 3 engagers. Amplification is per piece of content, with one more
+    # item at the posters' median rate, median(2.1213203, 0.5303301) = 1.3258252:
+    # A (2.1213203 + 1.3258252) / 2 = 1.7235728, B (2.1213203 + 1.3258252) / 5 = 0.6894291.
     events = [("A", "post"), *[("B", "post")] * 4]
     for giver in ("g1", "g2", "g3"):
         events += [(giver, "like", "A"), (giver, "like", "B")]
@@ -228,8 +229,8 @@ def test_same_reactions_over_more_posts_is_less_amplification(lake):
     assert a["weighted_reactions"] == pytest.approx(b["weighted_reactions"])
     assert a["weighted_reactions"] == pytest.approx(3 / math.sqrt(2))
     assert a["reach"] == b["reach"] == 3
-    assert a["amplification"] == pytest.approx(2.1213203, abs=1e-7)
-    assert b["amplification"] == pytest.approx(0.5303301, abs=1e-7)
+    assert a["amplification"] == pytest.approx(1.7235728, abs=1e-7)
+    assert b["amplification"] == pytest.approx(0.6894291, abs=1e-7)
     assert graded["A"]["amplification_points"] > graded["B"]["amplification_points"]
     assert graded["A"]["reach_points"] == graded["B"]["reach_points"]
     assert graded["A"]["raw_score"] > graded["B"]["raw_score"]

@@ -47,8 +47,10 @@ def test_fewer_posts_with_more_reactions_each_outrank_a_prolific_poster(lake):
     # F posts twice and ten other people like F once each: 10 reactions, 5 per post.
     # Each giver gives only to one user, so every pair weighs sqrt(k / k) = 1: both have
     # weighted reactions 10, reach 10, impact 10 * 0.1 (unscored givers) = 1.
-    # Per item (no like names a post made today, so every item counts whole):
-    # amplification P 10 / 20 = 0.5, F 10 / 2 = 5; network impact P 1 / 20, F 1 / 2.
+    # Per item (no like names a post made today, so every item counts whole), with one
+    # item more at the posters' median rates (the background posters': 1 and 0.1):
+    # amplification P (10 + 1) / 21, F (10 + 1) / 3; network impact P (1 + 0.1) / 21,
+    # F (1 + 0.1) / 3.
     events = crowd()
     events += [("P", "post")] * 20 + likes([f"p{n}" for n in range(10)], "P", each=2)
     events += [("F", "post")] * 2 + likes([f"f{n}" for n in range(10)], "F")
@@ -56,8 +58,12 @@ def test_fewer_posts_with_more_reactions_each_outrank_a_prolific_poster(lake):
     p, f = features["P"], features["F"]
     assert p["reactions_received"] == 20 and f["reactions_received"] == 10
     assert (p["reach"], f["reach"]) == (10, 10)
-    assert (p["network_impact"], f["network_impact"]) == (pytest.approx(0.05), pytest.approx(0.5))
-    assert (p["amplification"], f["amplification"]) == (pytest.approx(0.5), pytest.approx(5.0))
+    assert p["network_impact"] == pytest.approx(1.1 / 21)
+    assert f["network_impact"] == pytest.approx(1.1 / 3)
+    assert (p["amplification"], f["amplification"]) == (
+        pytest.approx(11 / 21),
+        pytest.approx(11 / 3),
+    )
     assert scores["F"]["raw_score"] > scores["P"]["raw_score"]
     assert scores["F"]["score"] > scores["P"]["score"]
     assert scores["F"]["percentile"] > scores["P"]["percentile"]
@@ -89,7 +95,8 @@ def test_replies_that_draw_nothing_do_not_dilute_amplification(lake):
     # C and D each post twice, each post liked by five people who like nothing else: 10
     # weighted reactions each. C also replies ten times. Nobody's replies draw anything
     # here, so a reply weighs 0 as an item (item_reactivity.sql): C's eligible items are
-    # 2, like D's, and both have amplification 10 / 2 = 5 (v3 divided C's by 12).
+    # 2, like D's, and both have amplification (10 + 1) / (2 + 1), the 1 being the posters'
+    # median rate (v3 divided C's 10 by 12). Network impact (1 + 0.1) / 3 alike.
     events = item_crowd()
     for post in range(2):
         events += reacted(events, "C", "post", [f"c{post}-{n}" for n in range(5)])
@@ -99,8 +106,8 @@ def test_replies_that_draw_nothing_do_not_dilute_amplification(lake):
     c, d = features["C"], features["D"]
     assert (c["content_items"], d["content_items"]) == (12, 2)
     assert c["eligible_items"] == d["eligible_items"] == 2.0
-    assert c["amplification"] == pytest.approx(d["amplification"]) == pytest.approx(5.0)
-    assert c["network_impact"] == pytest.approx(d["network_impact"]) == pytest.approx(0.5)
+    assert c["amplification"] == pytest.approx(d["amplification"]) == pytest.approx(11 / 3)
+    assert c["network_impact"] == pytest.approx(d["network_impact"]) == pytest.approx(1.1 / 3)
     assert scores["C"]["raw_score"] == pytest.approx(scores["D"]["raw_score"])
 
 
@@ -108,7 +115,7 @@ def test_where_replies_draw_reactions_each_counts_as_the_share_of_a_post_it_draw
     # Posts draw (10 background likes + 8 of R's) / 12 posts = 1.5 reactions each today;
     # R's two replies draw 1 each, so a reply weighs 1 / 1.5 = 0.6667 (rounded) of a post.
     # R: eligible items 2 + 2 * 0.6667 = 3.3334; ten givers of one like each weigh 10;
-    # amplification 10 / 3.3334.
+    # amplification (10 + 1) / (3.3334 + 1), 1 being the posters' median rate.
     events = item_crowd()
     for post in range(2):
         events += reacted(events, "R", "post", [f"rp{post}-{n}" for n in range(4)])
@@ -117,14 +124,16 @@ def test_where_replies_draw_reactions_each_counts_as_the_share_of_a_post_it_draw
     r = features["R"]
     assert r["content_items"] == 4
     assert r["eligible_items"] == pytest.approx(3.3334)
-    assert r["amplification"] == pytest.approx(10 / 3.3334)
+    assert r["amplification"] == pytest.approx(11 / 4.3334)
 
 
 def test_eight_times_the_posts_with_a_few_reactions_each_does_not_lift_the_score(lake):
     # Klout's first rule where extra posts do draw something. S posts once and eight
     # people like it. V posts eight times and two new people like each post: twice S's
-    # reactions and reach (16 against 8), but 2 reactions a post against 8, and network
-    # impact 16 * 0.1 / 8 = 0.2 against 8 * 0.1 / 1 = 0.8. V must not outrank S.
+    # reactions and reach (16 against 8), but 2 reactions a post against 8. With one item
+    # more at the posters' median rates (1 and 0.1): amplification V (16 + 1) / 9 against
+    # S (8 + 1) / 2, network impact V (1.6 + 0.1) / 9 against S (0.8 + 0.1) / 2.
+    # V must not outrank S.
     events = item_crowd()
     events += reacted(events, "S", "post", [f"s{n}" for n in range(8)])
     for post in range(8):
@@ -132,8 +141,11 @@ def test_eight_times_the_posts_with_a_few_reactions_each_does_not_lift_the_score
     scores, features = night(lake, DAY, events)
     s, v = features["S"], features["V"]
     assert (s["reach"], v["reach"]) == (8, 16)
-    assert (s["amplification"], v["amplification"]) == (pytest.approx(8.0), pytest.approx(2.0))
-    assert (s["network_impact"], v["network_impact"]) == (pytest.approx(0.8), pytest.approx(0.2))
+    assert (s["amplification"], v["amplification"]) == (pytest.approx(4.5), pytest.approx(17 / 9))
+    assert (s["network_impact"], v["network_impact"]) == (
+        pytest.approx(0.45),
+        pytest.approx(1.7 / 9),
+    )
     assert scores["V"]["raw_score"] < scores["S"]["raw_score"]
     assert scores["V"]["score"] < scores["S"]["score"]
 
@@ -141,7 +153,8 @@ def test_eight_times_the_posts_with_a_few_reactions_each_does_not_lift_the_score
 def test_a_share_from_an_influential_account_outweighs_one_from_a_newcomer(lake):
     # I and N each post once and get one share. I's comes from V, who scored 90 yesterday;
     # N's from a newcomer with no score (standing 0.1). Same reach (1) and amplification
-    # (sqrt(1/1) / 1 = 1); network impact 0.9 against 0.1.
+    # ((1 + 1) / 2 = 1, with one item at the posters' median rate, 1); network impact
+    # (0.9 + 0.1) / 2 = 0.5 against (0.1 + 0.1) / 2 = 0.1 (the posters' median impact 0.1).
     lake.scores(DAY - timedelta(days=1), {"V": 90.0})
     events = [
         *crowd(),
@@ -153,21 +166,23 @@ def test_a_share_from_an_influential_account_outweighs_one_from_a_newcomer(lake)
     scores, features = night(lake, DAY, events)
     i, n = features["I"], features["N"]
     assert (i["reach"], i["amplification"]) == (n["reach"], n["amplification"]) == (1, 1.0)
-    assert i["network_impact"] == pytest.approx(0.9)
+    assert i["network_impact"] == pytest.approx(0.5)
     assert n["network_impact"] == pytest.approx(0.1)
     assert scores["I"]["score"] > scores["N"]["score"]
 
 
 def test_posting_ten_times_more_for_the_same_reactions_does_not_raise_the_score(tmp_path):
     # Two worlds, identical but for S: S posts once, or ten times, and the same five people
-    # like S once. Amplification 5 / 1 against 5 / 10; everything else is equal.
+    # like S once. Amplification (5 + 1) / 2 against (5 + 1) / 11 (one item more at the
+    # posters' median rate, the background's 1); everything else is equal.
     def world(name: str, posts: int) -> tuple[dict, dict]:
         events = crowd() + [("S", "post")] * posts + likes([f"s{n}" for n in range(5)], "S")
         return night(Lake(tmp_path / name), DAY, events)
 
     once_scores, once = world("once", 1)
     tenfold_scores, tenfold = world("tenfold", 10)
-    assert (once["S"]["amplification"], tenfold["S"]["amplification"]) == (5.0, 0.5)
+    assert once["S"]["amplification"] == pytest.approx(3.0)
+    assert tenfold["S"]["amplification"] == pytest.approx(6 / 11)
     assert tenfold["S"]["reach"] == once["S"]["reach"] == 5
     assert tenfold_scores["S"]["raw_score"] < once_scores["S"]["raw_score"]
     assert tenfold_scores["S"]["score"] <= once_scores["S"]["score"]
@@ -250,8 +265,10 @@ def test_once_a_group_is_caught_what_it_gave_before_the_catch_leaves_the_score_t
     # Day 1: G posts; three ring accounts and two fans like it (5 givers of one like each,
     # weight 1 apiece). Day 2: G posts, the ring likes again, and the ring is caught: its
     # pairs are held out from day 2 on. The window holds 8 weighted reactions over 2 items;
-    # the ring gave 6 of them (3 on each day), so amplification is (8 - 6) / 2 = 1, not the
-    # (8 - 3) / 2 = 2.5 it would be were the day before the catch still counted.
+    # the ring gave 6 of them (3 on each day). With one item more at the posters' median
+    # rate (the background's 2 / 2 = 1, and G's own (8 - 6) / 2 = 1), amplification is
+    # (8 - 6 + 1) / 3 = 1, not the (8 - 3 + 1) / 3 = 2 it would be were the day before the
+    # catch still counted; with the ring counted, (8 + 1) / 3 = 3.
     from transforms.groups import HELD_OUT_SCHEMA
 
     ring = ["r1", "r2", "r3"]
@@ -268,6 +285,6 @@ def test_once_a_group_is_caught_what_it_gave_before_the_catch_leaves_the_score_t
     assert g["held_out_weighted_reactions"] == pytest.approx(6.0)
     assert g["held_out_reactions"] == 6
     assert g["amplification"] == pytest.approx(1.0)
-    assert g["amplification_with_held_out"] == pytest.approx(4.0)
+    assert g["amplification_with_held_out"] == pytest.approx(3.0)
     assert g["reach"] == 2 and g["reach_with_held_out"] == 5
     assert scores["G"]["raw_score_with_held_out"] > scores["G"]["raw_score"]
