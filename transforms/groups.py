@@ -214,7 +214,7 @@ def detect_gaming_groups(data_root: Path, day: date) -> Path:
             con, engine.sql("gaming/gaming_groups"), layout.gaming_groups(day)
         )
         engine.view(con, "prev_held_out", layout.held_out_pairs(yesterday), HELD_OUT_SCHEMA)
-        con.execute("create temp view today_pairs as select * from numbered")
+        con.execute(f"create temp view today_pairs as {engine.sql('gaming/group_pairs')}")
         held_out = engine.write_parquet(
             con, engine.sql("gaming/held_out_pairs"), layout.held_out_pairs(day)
         )
