@@ -17,9 +17,11 @@ log = logging.getLogger(__name__)
 MODEL_VERSION = "clout-score-v4"
 # Each signal's weight in the raw score (README, "The score"). v4 chose them by the worst of
 # five structurally different world families (scripts/score_weights.py, docs/evaluation.md):
-# reactions per item lead, Klout's first rule; who reacts (network impact) and net new
-# followers add a little; people reached, a window total that grows with volume, least.
-SIGNAL_WEIGHTS = {"reach": 0.05, "amplification": 0.75, "network_impact": 0.10, "audience": 0.10}
+# reactions per item lead, Klout's first rule. Reach, a window total that grows with
+# volume, and net new followers weigh least: bought followers draw organic ones wherever
+# people follow whom others follow, so audience is the one signal gaming feeds after it
+# is caught. Who reacts (network impact) adds a little.
+SIGNAL_WEIGHTS = {"reach": 0.05, "amplification": 0.85, "network_impact": 0.05, "audience": 0.05}
 # Items at the typical poster's rates that amplification and network impact add to a
 # user's own (empirical Bayes): one post's luck says less than fifty posts' rate.
 PRIOR_ITEMS = 1.0
