@@ -60,11 +60,9 @@ FRESH_DAYS = 7
 MIN_BURST_FOLLOWS = 50
 MIN_BURST_SHARE = 0.5
 MAX_BURST_SPAN_HOURS = 6.0
-# Lockstep: an account that reacted fast to 2 or more people, fast reactions making 70% or
-# more of its reactions, or a fresh account whose reactions are half or more fast; a person
-# who got 10 or more such accounts, making half or more of their reactions.
-MIN_FAST_TARGETS = 2
-MIN_FAST_SHARE = 0.7
+# Lockstep on one day: a fresh account whose reactions are half or more fast; a person who
+# got 10 or more such accounts, making half or more of their reactions. Established
+# accounts are judged by their co-action over the week, never by their own speed alone.
 MIN_FRESH_FAST_SHARE = 0.5
 MIN_LOCKSTEP_ACTORS = 10
 MIN_GROUP_SHARE = 0.5
@@ -123,6 +121,11 @@ MIN_WEEK_POD_DENSITY = 0.3
 MIN_FARM_REPEATS = 2
 MIN_FARM_POST_SHARE = 0.25
 MIN_FARM_TARGET_SHARE = 0.3
+# ...and an account stays in a weekly farm when it answered at least half as many of the
+# group's posts as the group's median account: a farm's bots come back post after post at
+# about the same rate, while an ordinary reader who happens to like the same people answers
+# a few (relative to the group, so it holds whatever share of posts a farm covers).
+MIN_MEMBER_RATE = 0.5
 # Drip-fed bought followers: two people followed in the week by MIN_LOCKSTEP_ACTORS or more
 # of the same accounts without an audience, with a Jaccard similarity of 0.1 or more
 # between their sets of such followers (SynchroTrap's measure: a pool serving a few
@@ -169,8 +172,6 @@ def detect_gaming_groups(data_root: Path, day: date) -> Path:
             min_burst_follows=MIN_BURST_FOLLOWS,
             min_burst_share=MIN_BURST_SHARE,
             max_burst_span_hours=MAX_BURST_SPAN_HOURS,
-            min_fast_targets=MIN_FAST_TARGETS,
-            min_fast_share=MIN_FAST_SHARE,
             min_fresh_fast_share=MIN_FRESH_FAST_SHARE,
             min_lockstep_actors=MIN_LOCKSTEP_ACTORS,
             min_group_share=MIN_GROUP_SHARE,
@@ -192,6 +193,7 @@ def detect_gaming_groups(data_root: Path, day: date) -> Path:
             min_farm_repeats=MIN_FARM_REPEATS,
             min_farm_post_share=MIN_FARM_POST_SHARE,
             min_farm_target_share=MIN_FARM_TARGET_SHARE,
+            min_member_rate=MIN_MEMBER_RATE,
             min_cofollow_jaccard=MIN_COFOLLOW_JACCARD,
             min_customer_share=MIN_CUSTOMER_SHARE,
             min_follow_focus=MIN_FOLLOW_FOCUS,

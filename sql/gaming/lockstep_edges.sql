@@ -1,12 +1,11 @@
--- Like farms (CopyCatch-style lockstep): accounts that react within minutes of a post, to
--- almost nothing else, to several people, and that pile onto the same few people. A crowd
--- rushing to one account (a viral post, the news) reacts fast to one person, not several. Here, the candidate edges:
--- the fast reactions of lockstep accounts to people who got at least min_lockstep_actors of
--- them and for whom such reactions are at least min_group_share of the day's reactions.
--- transforms/gaming.py joins the edges into groups (connected components).
--- Input views: edges, actors. Variables: fast_response_s, min_fast_targets,
--- min_fresh_fast_share,
--- min_fast_share, min_lockstep_actors, min_group_share.
+-- Like farms on their first day (CopyCatch-style lockstep): fresh accounts that react within
+-- minutes of a post, to almost nothing else, and pile onto the same few people. Here, the
+-- candidate edges: the fast reactions of such accounts to people who got at least
+-- min_lockstep_actors of them and for whom such reactions are at least min_group_share of
+-- the day's reactions. transforms/groups.py joins the edges into groups (connected
+-- components).
+-- Input views: edges, actors. Variables: fast_response_s, min_fresh_fast_share,
+-- min_lockstep_actors, min_group_share.
 with
 
 edges as (
@@ -20,14 +19,15 @@ actors as (
 lockstep_actors as (
     select actor_id
     from actors
-    where (
-            fast_targets >= getvariable('min_fast_targets')
-            and fast_reactions >= getvariable('min_fast_share') * reactions
-        )
-        -- A fresh account whose day is mostly fast reactions: a new farm serving one
-        -- customer looks like this, and a crowd around one account (a viral post, the
-        -- news) is made of established accounts.
-        or (fresh and fast_reactions > 0 and fast_reactions >= getvariable('min_fresh_fast_share') * reactions)
+    -- Only fresh accounts whose day is mostly fast reactions: a new farm serving its
+    -- customers looks like this on its first day, and a crowd around one account (a viral
+    -- post, the news) is made of established accounts. An established account is never
+    -- judged by its own speed alone, which fast humans share (an ordinary reader of two
+    -- customers' posts was); aged farms are caught by their repeated co-action over the
+    -- week (lockstep_week_edges.sql).
+    where fresh
+        and fast_reactions > 0
+        and fast_reactions >= getvariable('min_fresh_fast_share') * reactions
 ),
 
 fast_edges as (

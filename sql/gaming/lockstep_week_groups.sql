@@ -1,9 +1,11 @@
 -- Like farms over the last days: the candidate edges (lockstep_week_edges.sql) joined into
 -- groups (connected components over shared targets). An account stays in its group when
--- it answered min_target_coverage or more of the group's people; a group needs
+-- it answered min_target_coverage or more of the group's people, and min_member_rate or
+-- more of the share of the group's posts that its median account answered; a group needs
 -- min_lockstep_actors accounts.
 -- Input views: lockstep_candidates, components (node, component), week_posts (user_id,
--- posts). Variables: min_lockstep_actors, min_target_coverage, co_action_s, evidence_days.
+-- posts). Variables: min_lockstep_actors, min_target_coverage, min_member_rate,
+-- co_action_s, evidence_days.
 with
 
 lockstep_candidates as (
@@ -37,11 +39,39 @@ coverage as (
     group by components_of_edges.actor_id, components_of_edges.component
 ),
 
+component_posts as (
+    select served.component, sum(week_posts.posts) as posts
+    from (select distinct component, target_user_id from components_of_edges) as served
+    join week_posts on week_posts.user_id = served.target_user_id
+    group by served.component
+),
+
+-- How many of the group's posts each account answered, against the group's median account:
+-- a farm's bots come back at about the same rate; a reader of the same people, at a few.
+answer_rates as (
+    select
+        components_of_edges.actor_id,
+        components_of_edges.component,
+        sum(components_of_edges.answered) / any_value(component_posts.posts) as rate
+    from components_of_edges
+    join component_posts using (component)
+    group by components_of_edges.actor_id, components_of_edges.component
+),
+
+typical_rates as (
+    select component, median(rate) as typical_rate
+    from answer_rates
+    group by component
+),
+
 grouped as (
     select components_of_edges.*
     from components_of_edges
     join coverage using (actor_id, component)
+    join answer_rates using (actor_id, component)
+    join typical_rates using (component)
     where coverage.covered >= getvariable('min_target_coverage')
+        and answer_rates.rate >= getvariable('min_member_rate') * typical_rates.typical_rate
 ),
 
 target_posts as (

@@ -71,11 +71,9 @@ def held_out(lake) -> list[tuple[str, str]]:
 
 def test_thresholds_the_hand_numbers_use():
     assert (groups.FAST_RESPONSE_S, groups.FRESH_DAYS) == (900, 7)
-    assert (groups.MIN_FAST_TARGETS, groups.MIN_FAST_SHARE, groups.MIN_FRESH_FAST_SHARE) == (
-        2,
-        0.7,
-        0.5,
-    )
+    # An established account is never judged by its own speed alone (fast humans share it).
+    assert not hasattr(groups, "MIN_FAST_SHARE") and not hasattr(groups, "MIN_FAST_TARGETS")
+    assert groups.MIN_FRESH_FAST_SHARE == 0.5
     assert (groups.MIN_LOCKSTEP_ACTORS, groups.MIN_GROUP_SHARE) == (10, 0.5)
     assert (groups.POD_TRIANGLES, groups.MIN_POD_SIZE, groups.MIN_POD_DENSITY) == (2, 5, 0.5)
     assert (groups.MIN_POD_SHARE, groups.MIN_POD_COVERAGE) == (0.5, 0.5)
@@ -412,7 +410,7 @@ def test_the_week_rules_thresholds():
     assert (groups.NO_AUDIENCE_REACTIONS, groups.EVIDENCE_DAYS, groups.CO_ACTION_S) == (2, 7, 1800)
     assert groups.MIN_WEEK_POD_DENSITY == 0.3
     assert (groups.MIN_FARM_REPEATS, groups.MIN_FARM_POST_SHARE) == (2, 0.25)
-    assert groups.MIN_FARM_TARGET_SHARE == 0.3
+    assert (groups.MIN_FARM_TARGET_SHARE, groups.MIN_MEMBER_RATE) == (0.3, 0.5)
     assert (groups.MIN_COFOLLOW_JACCARD, groups.MIN_FOLLOW_FOCUS) == (0.1, 0.25)
     assert (groups.MIN_CUSTOMER_SHARE, groups.MAX_FEW_TARGETS) == (0.5, 20)
 
@@ -574,6 +572,31 @@ def test_a_camouflaged_aged_farm_is_lockstep_over_the_week(lake):
     )
     # the camouflage is not held out, the customers' likes are
     assert held_out(lake) == sorted((b, c) for b in bots for c in customers)
+
+
+def test_a_reader_of_the_same_customers_stays_out_of_the_farm(lake):
+    # The camouflaged farm, plus R, an established reader nobody engages (like a lurker),
+    # who likes C0's and C1's posts within minutes on days 0 and 1: 2 of each one's 5 posts
+    # (>= 2 repeats, 40% >= 25%), and 2 of the 3 customers (>= half of the group's people).
+    # But R answered 4 of the group's 15 posts (27%), under half the bots' median of 12 of
+    # 15 (80% / 2 = 40%): a reader, not a bot. The group is the 15 bots alone.
+    bots = [f"bot{b:02d}" for b in range(15)]
+    customers = ["C0", "C1", "C2"]
+
+    def scene(k: int) -> list[dict]:
+        events = farm_scene(k)
+        if k < 2:
+            events += [react("R", "like", f"C{c}", k, (10 + c) * HOUR + 600) for c in (0, 1)]
+        return events
+
+    audiences = dict.fromkeys([*bots, "R"], 0) | dict.fromkeys(customers, 30)
+    (group,) = detect_nights(lake, scene, audiences)
+    assert (group["rule"], group["members"], group["beneficiaries"]) == (
+        "lockstep",
+        bots,
+        customers,
+    )
+    assert "R" not in {f["user_id"] for f in flags(lake)}
 
 
 def test_the_same_farm_with_an_audience_of_its_own_is_not_one(lake):
