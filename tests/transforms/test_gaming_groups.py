@@ -599,6 +599,28 @@ def test_a_reader_of_the_same_customers_stays_out_of_the_farm(lake):
     assert "R" not in {f["user_id"] for f in flags(lake)}
 
 
+def test_a_caught_customer_keeps_nothing_from_accounts_with_no_audience(lake):
+    # The camouflaged farm, plus X, an account nobody engages that likes C0's post once on
+    # the last day, two hours late: too little to be one of the farm's bots. C0 is caught
+    # buying likes, and X looks exactly like a bot that slipped under the rules, so the
+    # pair (X, C0) is held out with the farm's; the town's slow likes (accounts with an
+    # audience) still count.
+    bots = [f"bot{b:02d}" for b in range(15)]
+    customers = ["C0", "C1", "C2"]
+    last = len(WEEK) - 1
+
+    def scene(k: int) -> list[dict]:
+        events = farm_scene(k)
+        if k == last:
+            events.append(react("X", "like", "C0", k, 12 * HOUR))
+        return events
+
+    audiences = dict.fromkeys([*bots, "X"], 0) | dict.fromkeys(customers, 30)
+    (group,) = detect_nights(lake, scene, audiences)
+    assert group["members"] == bots
+    assert held_out(lake) == sorted([*((b, c) for b in bots for c in customers), ("X", "C0")])
+
+
 def test_the_same_farm_with_an_audience_of_its_own_is_not_one(lake):
     # The same scene, but every bot is engaged by others (20 reactions in the window):
     # then it is an established fan base of three people, as far as the rules can tell.
