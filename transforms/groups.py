@@ -264,7 +264,7 @@ def _week(con: duckdb.DuckDBPyConnection, layout: Layout, day: date) -> None:
     con.execute(
         "create or replace temp table week as "
         "select kind, actor_id, target_user_id, sum(actions)::bigint as actions, "
-        "sum(reactions)::bigint as reactions "
+        "sum(reactions)::bigint as reactions, count(*)::bigint as days "
         f"from {engine.parquet_source(files)} group by kind, actor_id, target_user_id"
     )
     con.execute(

@@ -20,13 +20,16 @@ components as (
 ),
 
 fast as (
-    select actor_id, target_user_id, actions, reactions
+    select actor_id, target_user_id, actions, reactions, days
     from week
     where kind = 'fast'
 ),
 
+-- Coverage is counted in post-days (an author's posts of one day, and a member answering
+-- any of them within the half hour): an author who posts the same thing on three networks,
+-- or three times in a day, asks for one answer, not three.
 posts as (
-    select actor_id as user_id, actions as posts
+    select actor_id as user_id, days as posts
     from week
     where kind = 'posts'
 ),
@@ -66,7 +69,7 @@ possible as (
 ),
 
 answered as (
-    select giver.component, sum(fast.actions) as answered
+    select giver.component, sum(fast.days) as answered
     from fast
     join candidates as giver on giver.user_id = fast.actor_id
     join candidates as receiver
@@ -104,7 +107,7 @@ attached as (
     anti join posts on posts.user_id = fast.actor_id
     group by fast.actor_id, core_members.component
     having count(distinct fast.target_user_id) >= getvariable('min_pod_size') - 1
-        and sum(fast.actions) >= getvariable('min_pod_coverage') * any_value((
+        and sum(fast.days) >= getvariable('min_pod_coverage') * any_value((
             select core_posts.posts from core_posts
             where core_posts.component = core_members.component
         ))
@@ -143,7 +146,7 @@ final as (
         format(
             '{} accounts reacted to each other''s posts {:,} times within {:.0f} minutes of '
             || 'each post over the last {} days, on any network; at the core, {} accounts '
-            || 'answered {:.0f}% of each other''s posts that fast ({:,} of {:,} possible '
+            || 'answered {:.0f}% of each other''s post-days that fast ({:,} of {:,} possible '
             || 'answers) and {} of their {} possible pairs did so both ways (density {:.2f})',
             evidence.accounts, evidence.actions, getvariable('co_action_s') / 60.0,
             getvariable('evidence_days'), pods.size, 100 * pods.coverage, pods.answered,

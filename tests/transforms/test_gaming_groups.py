@@ -481,12 +481,32 @@ def test_a_pod_that_answers_most_posts_within_the_half_hour_over_days_is_one_pod
     assert group["evidence"].startswith(
         "30 accounts reacted to each other's posts 606 times within 30 minutes of each post "
         "over the last 7 days, on any network; at the core, 30 accounts answered 70% of "
-        "each other's posts that fast (606 of 870 possible answers) and 303 of their 435 "
+        "each other's post-days that fast (606 of 870 possible answers) and 303 of their 435 "
         "possible pairs did so both ways (density 0.70)"
     )
     # every member is flagged as a member, and each answered pair is held out
     assert {f["role"] for f in flags(lake)} == {"member"}
     assert len(held_out(lake)) == 30 * 29  # every member from every other (group_pairs.sql)
+
+
+def test_a_pod_that_cross_posts_is_judged_by_post_days(lake):
+    # The same pod, but each member also posts a copy of the day's post on netC, which
+    # nobody answers (the pod answers one copy). Per post, the members answered 606 of
+    # 1,740 possible (35% < 50%); per post-day (an author's posts of a day ask for one
+    # answer) it is 606 of 870 again (70%): still one pod of 30.
+    members = [f"M{i:02d}" for i in range(30)]
+
+    def scene(k: int) -> list[dict]:
+        copies = [
+            post(f"M{a:02d}", 100 + k, 10 * HOUR + 60) | {"network": "netC"}
+            for a in range(30)
+            if a % 5 == k
+        ]
+        return pod_scene(k) + copies
+
+    (group,) = detect_nights(lake, scene, dict.fromkeys(members, 200))
+    assert (group["rule"], group["members"]) == ("engagement_pod", members)
+    assert "70% of each other's post-days that fast (606 of 870" in group["evidence"]
 
 
 def test_a_slow_friend_clique_is_not_a_pod(lake):
