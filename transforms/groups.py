@@ -93,6 +93,10 @@ MIN_RING_SHARE = 0.3
 # of unanswered newcomers around a celebrity or a viral post (loud, focused, but around an
 # account that is not ordinary) out of the rule; a rank, so it scales with the day.
 ORDINARY_QUANTILE = 0.99
+# ...and half or more of each puppet's actions on the owner are reshares, replies or
+# mentions: a person's alternate accounts are there to amplify where others see it, while
+# a loyal fan mostly likes (on the young world, fans' groups were 79% likes, rings 21%).
+MIN_AMPLIFYING_SHARE = 0.5
 
 # No audience of its own: at most 2 reactions received in the 90-day window up to
 # yesterday (a stray like or two), or never seen before. Nobody engages a farm's bot, a
@@ -184,6 +188,7 @@ def detect_gaming_groups(data_root: Path, day: date) -> Path:
             min_focus=MIN_FOCUS,
             min_ring=MIN_RING,
             min_ring_share=MIN_RING_SHARE,
+            min_amplifying_share=MIN_AMPLIFYING_SHARE,
             ordinary_quantile=ORDINARY_QUANTILE,
             window_days_max=WINDOW_DAYS,
             no_audience_reactions=NO_AUDIENCE_REACTIONS,

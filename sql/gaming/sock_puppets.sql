@@ -1,6 +1,7 @@
 -- Sock puppets: accounts (min_ring or more, however many) whose day is almost only about one
--- person, that talk to or about them (a reply or a mention, not just likes and reshares),
--- that nobody engages (no audience of their own in the 90-day window, and at most one
+-- person, that talk to or about them (a reply or a mention, not just likes and reshares;
+-- and half or more of their actions on the person reshares, replies or mentions: a loyal
+-- fan mostly likes), that nobody engages (no audience of their own in the 90-day window, and at most one
 -- reaction today), and that together make a large share of that person's reactions. A fan
 -- base has many fans each a small share, each with an audience of their own; a crowd around
 -- a viral post likes and reshares it; a puppet ring is accounts nobody listens to carrying
@@ -10,6 +11,7 @@
 -- upper size: an owner can make 20 accounts as easily as 3.
 -- Output: one row a (puppet, owner) edge of each ring, with the group's evidence.
 -- Input views: edges, actors (day_actors.sql). Variables: min_focused_actions, min_focus,
+-- min_amplifying_share,
 -- min_ring, min_ring_share.
 with
 
@@ -28,7 +30,8 @@ reactions as (
         actor_id,
         target_user_id,
         ts,
-        bool_or(action in ('reply', 'mention')) as is_talking
+        bool_or(action in ('reply', 'mention')) as is_talking,
+        bool_or(action in ('share', 'reply', 'mention')) as is_amplifying
     from edges
     where action <> 'follow'
     group by actor_id, target_user_id, ts
@@ -39,7 +42,8 @@ per_pair as (
         actor_id,
         target_user_id,
         count(*) as actions,
-        count(*) filter (where is_talking) as talking
+        count(*) filter (where is_talking) as talking,
+        count(*) filter (where is_amplifying) as amplifying
     from reactions
     group by actor_id, target_user_id
 ),
@@ -65,6 +69,9 @@ focused as (
     where per_pair.actions >= getvariable('min_focused_actions')
         and per_pair.actions >= getvariable('min_focus') * given.reactions_given
         and per_pair.talking > 0
+        -- A puppet exists to amplify where others see it: it reshares, replies and
+        -- mentions; a loyal fan mostly likes.
+        and per_pair.amplifying >= getvariable('min_amplifying_share') * per_pair.actions
         and coalesce(received.reactions_received, 0) <= 1
         and actors.no_audience
 ),

@@ -81,6 +81,7 @@ def test_thresholds_the_hand_numbers_use():
     # No MAX_RING any more: a ring is as big as its owner makes it.
     assert not hasattr(groups, "MAX_RING")
     assert (groups.MIN_RING, groups.MIN_RING_SHARE, groups.ORDINARY_QUANTILE) == (2, 0.3, 0.99)
+    assert groups.MIN_AMPLIFYING_SHARE == 0.5
     assert (groups.MIN_BURST_FOLLOWS, groups.MIN_BURST_SHARE) == (50, 0.5)
     assert groups.MAX_BURST_SPAN_HOURS == 6
 
@@ -442,6 +443,26 @@ def test_a_ring_of_twenty_aged_puppets_is_one_ring(lake):
         "20 accounts spent at least 80% of their day on this one account (60 reshares, "
         "replies, mentions and likes, 97% of the 62 reactions it received)"
     )
+
+
+def test_a_small_loyal_following_that_mostly_likes_is_not_a_ring(lake):
+    # The same owner, followed by five loyal accounts nobody engages (new readers of a small
+    # account, as on a young network): each likes both posts and replies once, 3 actions
+    # all on O, a reply among them, 15 of O's 17 reactions. Everything a ring needs but
+    # what puppets are for: 1 of each one's 3 actions amplifies (33% < 50%).
+    fans = [f"f{i}" for i in range(5)]
+
+    def scene(_: int) -> list[dict]:
+        events = [post("O", 1, 10 * HOUR), post("O", 2, 16 * HOUR)]
+        for f in fans:
+            events += [
+                react(f, "like", "O", 1, 10 * HOUR + 900),
+                react(f, "like", "O", 2, 17 * HOUR),
+                react(f, "reply", "O", 2, 17 * HOUR + 60),
+            ]
+        return events + [react(h, "like", "O", 1, 13 * HOUR) for h in TOWN[:2]]
+
+    assert detect_nights(lake, scene, {"O": 40} | dict.fromkeys(fans, 0), days=[DAY]) == []
 
 
 def pod_scene(k: int) -> list[dict]:
