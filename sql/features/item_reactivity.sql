@@ -55,15 +55,23 @@ by_network as (
     group by network
 ),
 
--- A network with no original post drawing anything today gives no ratio: every item
--- counts whole, as it did before this measure existed.
+-- Where no original post drew anything today (a dump whose reactions name posts it does
+-- not hold, such as a replay of reactions alone), a kind counts whole if its items drew
+-- reactions and not at all if they drew none: an item nobody can react to is not one that
+-- could draw reactions.
 final as (
     select
         network,
         -- Rounded, so that the window's sums of eligible items stay exact and a rerun
         -- gives identical rows.
-        round(coalesce(least(reply_rate / nullif(post_rate, 0), 1.0), 1.0), 4) as reply_weight,
-        round(coalesce(least(share_rate / nullif(post_rate, 0), 1.0), 1.0), 4) as share_weight
+        round(coalesce(
+            least(reply_rate / nullif(post_rate, 0), 1.0),
+            case when reply_rate > 0 then 1.0 else 0.0 end
+        ), 4) as reply_weight,
+        round(coalesce(
+            least(share_rate / nullif(post_rate, 0), 1.0),
+            case when share_rate > 0 then 1.0 else 0.0 end
+        ), 4) as share_weight
     from by_network
 )
 
