@@ -59,17 +59,21 @@ eligible as (
     group by day_events.actor_id
 ),
 
--- Self-interactions never count as influence.
+-- Self-interactions never count as influence. from_scored: the actor was above the floor
+-- yesterday (made an item, or someone acted on them): Klout's audience left out inactive and
+-- spam accounts, and an account nobody engages and that makes nothing is one of those.
 received_events as (
     select
         day_events.target_user_id as user_id,
         day_events.actor_id,
         day_events.action,
-        held_out.actor_id is not null as is_held_out
+        held_out.actor_id is not null as is_held_out,
+        coalesce(prev_scores.score, 1.0) > 1.0 as from_scored
     from day_events
     left join held_out
         on held_out.actor_id = day_events.actor_id
         and held_out.target_user_id = day_events.target_user_id
+    left join prev_scores on prev_scores.user_id = day_events.actor_id
     where day_events.target_user_id is not null
         and day_events.target_user_id <> day_events.actor_id
 ),
@@ -83,7 +87,11 @@ received as (
         count(*) filter (where action = 'mention') as mentions_received,
         count(*) filter (where action = 'follow') as follows_received,
         count(*) filter (where action = 'unfollow') as unfollows_received,
-        count(*) filter (where action = 'follow' and is_held_out) as held_out_follows
+        count(*) filter (where action = 'follow' and is_held_out) as held_out_follows,
+        count(*) filter (where action = 'follow' and from_scored) as follows_from_scored,
+        count(*) filter (where action = 'unfollow' and from_scored) as unfollows_from_scored,
+        count(*) filter (where action = 'follow' and from_scored and is_held_out)
+            as held_out_follows_from_scored
     from received_events
     group by user_id
 ),
@@ -172,6 +180,9 @@ final as (
         coalesce(engagement.held_out_weighted_reactions, 0.0) as held_out_weighted_reactions,
         coalesce(engagement.held_out_impact, 0.0) as held_out_impact,
         coalesce(received.held_out_follows, 0) as held_out_follows,
+        coalesce(received.follows_from_scored, 0) as follows_from_scored,
+        coalesce(received.unfollows_from_scored, 0) as unfollows_from_scored,
+        coalesce(received.held_out_follows_from_scored, 0) as held_out_follows_from_scored,
         -- Summed over the window with actions_given, it gives the variation of daily
         -- activity (casual / consistent) without keeping the days.
         coalesce(given.actions_given, 0) * coalesce(given.actions_given, 0)

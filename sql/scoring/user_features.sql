@@ -104,8 +104,15 @@ signals as (
             then (counted_impact + getvariable('prior_items') * network_impact_prior)
                 / (eligible_items + getvariable('prior_items'))
             else counted_impact end as network_impact,
-        greatest(follows_received - coalesce(held_out_follows, 0) - unfollows_received, 0)
-            as audience,
+        -- Net new followers who were above the floor the day they followed (Klout's audience
+        -- left out inactive and spam accounts): bought followers, aged or not, are accounts
+        -- nobody engages that make nothing, so buying them moves nothing here even where
+        -- the purchase is never caught. Days from before v4 kept no such count (0).
+        greatest(
+            coalesce(follows_from_scored, 0) - coalesce(held_out_follows_from_scored, 0)
+                - coalesce(unfollows_from_scored, 0),
+            0
+        ) as audience,
         case when eligible_items > 0
             then (weighted_reactions + getvariable('prior_items') * amplification_prior)
                 / (eligible_items + getvariable('prior_items'))
@@ -114,7 +121,9 @@ signals as (
             then (impact + getvariable('prior_items') * network_impact_prior)
                 / (eligible_items + getvariable('prior_items'))
             else impact end as network_impact_with_held_out,
-        greatest(follows_received - unfollows_received, 0) as audience_with_held_out
+        greatest(
+            coalesce(follows_from_scored, 0) - coalesce(unfollows_from_scored, 0), 0
+        ) as audience_with_held_out
     from engagement
     cross join priors
 ),

@@ -288,3 +288,24 @@ def test_once_a_group_is_caught_what_it_gave_before_the_catch_leaves_the_score_t
     assert g["amplification_with_held_out"] == pytest.approx(3.0)
     assert g["reach"] == 2 and g["reach_with_held_out"] == 5
     assert scores["G"]["raw_score_with_held_out"] > scores["G"]["raw_score"]
+
+
+def test_audience_counts_followers_above_the_floor_only(lake):
+    # A gains 55 followers today: 5 accounts scored 30 yesterday, 20 at the floor (1: they
+    # made nothing and nobody acted on them) and 30 with no score at all. Klout's audience
+    # leaves out inactive and spam accounts: audience is 5, whoever sold the other 50. One
+    # of the five unfollowing B makes B's audience 0, never negative.
+    scored = [f"r{n}" for n in range(5)]
+    lake.scores(
+        DAY - timedelta(days=1),
+        dict.fromkeys(scored, 30.0) | {f"floor{n}": 1.0 for n in range(20)},
+    )
+    events = [*crowd(), ("A", "post"), ("B", "post")]
+    events += [(f, "follow", "A") for f in scored]
+    events += [(f"floor{n}", "follow", "A") for n in range(20)]
+    events += [(f"new{n}", "follow", "A") for n in range(30)]
+    events += [("r0", "unfollow", "B")]
+    _, features = night(lake, DAY, events)
+    a, b = features["A"], features["B"]
+    assert (a["follows_received"], a["follows_from_scored"], a["audience"]) == (55, 5, 5)
+    assert (b["unfollows_received"], b["audience"]) == (1, 0)
