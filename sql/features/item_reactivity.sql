@@ -64,14 +64,16 @@ final as (
         network,
         -- Rounded, so that the window's sums of eligible items stay exact and a rerun
         -- gives identical rows.
-        round(coalesce(
-            least(reply_rate / nullif(post_rate, 0), 1.0),
-            case when reply_rate > 0 then 1.0 else 0.0 end
-        ), 4) as reply_weight,
-        round(coalesce(
-            least(share_rate / nullif(post_rate, 0), 1.0),
-            case when share_rate > 0 then 1.0 else 0.0 end
-        ), 4) as share_weight
+        round(case
+            when post_rate > 0 then least(coalesce(reply_rate, 0) / post_rate, 1.0)
+            when reply_rate > 0 then 1.0
+            else 0.0
+        end, 4) as reply_weight,
+        round(case
+            when post_rate > 0 then least(coalesce(share_rate, 0) / post_rate, 1.0)
+            when share_rate > 0 then 1.0
+            else 0.0
+        end, 4) as share_weight
     from by_network
 )
 
