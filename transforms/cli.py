@@ -303,18 +303,18 @@ def evaluate_worlds(
         raise typer.BadParameter(f"{seeds!r} is not a comma list of integers", "--seeds") from None
     first = _date(start, "--start")
     setup_logging()
-    quiet_step_logs()
     try:
-        outcome = run_worlds(
-            work,
-            chosen or list(all_families()),
-            seed_list,
-            users,
-            days,
-            first,
-            higgs_source=higgs_source,
-            keep=keep,
-        )
+        with quiet_step_logs():
+            outcome = run_worlds(
+                work,
+                chosen or list(all_families()),
+                seed_list,
+                users,
+                days,
+                first,
+                higgs_source=higgs_source,
+                keep=keep,
+            )
     except ValueError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None

@@ -29,7 +29,8 @@ import shutil
 import subprocess
 import time
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -638,10 +639,19 @@ def evaluate_worlds(
     return outcome
 
 
-def quiet_step_logs() -> None:
+@contextmanager
+def quiet_step_logs() -> Iterator[None]:
     """Keep a long run's log to a line a night and a few a world: the steps log at INFO,
     and the checks warn of a young world's swings, for a night run by hand; over dozens
-    of worlds that buries the progress. Errors still show."""
+    of worlds that buries the progress. Errors still show. The levels are put back on
+    leaving, so a caller in the same process (a test) logs as before."""
+    names = ("transforms", "transforms.pipeline", __name__)
+    before = {name: logging.getLogger(name).level for name in names}
     logging.getLogger("transforms").setLevel(logging.ERROR)
     for name in ("transforms.pipeline", __name__):
         logging.getLogger(name).setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        for name, level in before.items():
+            logging.getLogger(name).setLevel(level)
