@@ -580,6 +580,56 @@ def _group_reactions(
         )
 
 
+def _follow_and_unfollow(
+    ev: _Events,
+    counter: _Counter,
+    st: _State,
+    rng: np.random.Generator,
+    n_total: int,
+    day0: int,
+    f_actor: np.ndarray,
+    f_target: np.ndarray,
+    f_net: np.ndarray,
+    ok: np.ndarray,
+    unfollow_rate: float,
+) -> None:
+    """The day's follows (each new (actor, target) once, never oneself, never one already
+    followed), then unfollows of random existing edges at ``unfollow_rate`` of the new ones;
+    ``st`` keeps the follower counts and the edges. Both generators share it (worlds.py)."""
+    f_key = f_actor * np.int64(n_total) + f_target
+    first = np.zeros(len(f_key), dtype=bool)
+    first[np.unique(f_key, return_index=True)[1]] = True
+    keep = np.flatnonzero(ok & first & (f_actor != f_target) & ~np.isin(f_key, st.edge_key))
+    f_actor, f_target, f_net, f_key = f_actor[keep], f_target[keep], f_net[keep], f_key[keep]
+    ev.add(
+        counter,
+        ts=day0 + _diurnal_seconds(rng, len(keep)) * _US,
+        net=f_net,
+        actor=f_actor,
+        action=FOLLOW,
+        tuser=f_target,
+    )
+    np.add.at(st.followers, f_target, 1)
+    n_unf = min(int(rng.poisson(unfollow_rate * len(keep))), len(st.edge_key))
+    if n_unf:
+        gone = rng.choice(len(st.edge_key), size=n_unf, replace=False)
+        u_actor, u_target = st.edge_key[gone] // n_total, st.edge_key[gone] % n_total
+        ev.add(
+            counter,
+            ts=day0 + _diurnal_seconds(rng, n_unf) * _US,
+            net=st.edge_net[gone],
+            actor=u_actor,
+            action=UNFOLLOW,
+            tuser=u_target,
+        )
+        np.add.at(st.followers, u_target, -1)
+        alive = np.ones(len(st.edge_key), dtype=bool)
+        alive[gone] = False
+        st.edge_key, st.edge_net = st.edge_key[alive], st.edge_net[alive]
+    st.edge_key = np.concatenate([st.edge_key, f_key])
+    st.edge_net = np.concatenate([st.edge_net, f_net])
+
+
 def _simulate_day(
     w: _World,
     st: _State,
@@ -689,39 +739,9 @@ def _simulate_day(
         cw = np.cumsum(weight[members])
         pos = np.searchsorted(cw, rng.random(len(sel)) * cw[-1], side="right")
         f_target[sel] = members[np.minimum(pos, len(members) - 1)]
-    f_key = f_actor * np.int64(w.n_total) + f_target
-    first = np.zeros(n_follow, dtype=bool)
-    first[np.unique(f_key, return_index=True)[1]] = True
-    keep = np.flatnonzero(first & (f_actor != f_target) & ~np.isin(f_key, st.edge_key))
-    f_actor, f_target, f_net, f_key = f_actor[keep], f_target[keep], f_net[keep], f_key[keep]
-    ev.add(
-        counter,
-        ts=day0 + _diurnal_seconds(rng, len(keep)) * _US,
-        net=f_net,
-        actor=f_actor,
-        action=FOLLOW,
-        tuser=f_target,
+    _follow_and_unfollow(
+        ev, counter, st, rng, w.n_total, day0, f_actor, f_target, f_net, np.True_, 0.05
     )
-    np.add.at(st.followers, f_target, 1)
-
-    n_unf = min(int(rng.poisson(0.05 * len(keep))), len(st.edge_key))
-    if n_unf:
-        gone = rng.choice(len(st.edge_key), size=n_unf, replace=False)
-        u_actor, u_target = st.edge_key[gone] // w.n_total, st.edge_key[gone] % w.n_total
-        ev.add(
-            counter,
-            ts=day0 + _diurnal_seconds(rng, n_unf) * _US,
-            net=st.edge_net[gone],
-            actor=u_actor,
-            action=UNFOLLOW,
-            tuser=u_target,
-        )
-        np.add.at(st.followers, u_target, -1)
-        alive = np.ones(len(st.edge_key), dtype=bool)
-        alive[gone] = False
-        st.edge_key, st.edge_net = st.edge_key[alive], st.edge_net[alive]
-    st.edge_key = np.concatenate([st.edge_key, f_key])
-    st.edge_net = np.concatenate([st.edge_net, f_net])
 
     # gaming ----------------------------------------------------------------------------------
     for buyer, day, acc in w.buyers:

@@ -62,6 +62,7 @@ from transforms.generate import (
     _delay_seconds,
     _dirty,
     _diurnal_seconds,
+    _follow_and_unfollow,
     _hex,
     _json_lines,
     _lookup,
@@ -1338,38 +1339,9 @@ def _simulate_day(
     f_net = rng.choice(w.k, size=n_follow, p=np.asarray(w.fam.net_share))
     f_actor, ok1 = _sample(w, pools, rng, _pid(w, _P_LIKE, f_net, _ANY))
     f_target, ok2 = _sample(w, pools, rng, _pid(w, _P_FOLLOWED, f_net, _ANY))
-    f_key = f_actor * np.int64(w.n_total) + f_target
-    first = np.zeros(n_follow, dtype=bool)
-    first[np.unique(f_key, return_index=True)[1]] = True
-    keep = np.flatnonzero(ok1 & ok2 & first & (f_actor != f_target) & ~np.isin(f_key, st.edge_key))
-    f_actor, f_target, f_net, f_key = f_actor[keep], f_target[keep], f_net[keep], f_key[keep]
-    ev.add(
-        counter,
-        ts=day0 + _diurnal_seconds(rng, len(keep)) * _US,
-        net=f_net,
-        actor=f_actor,
-        action=FOLLOW,
-        tuser=f_target,
+    _follow_and_unfollow(
+        ev, counter, st, rng, w.n_total, day0, f_actor, f_target, f_net, ok1 & ok2, 0.04
     )
-    np.add.at(st.followers, f_target, 1)
-    n_unf = min(int(rng.poisson(0.04 * len(keep))), len(st.edge_key))
-    if n_unf:
-        gone = rng.choice(len(st.edge_key), size=n_unf, replace=False)
-        u_actor, u_target = st.edge_key[gone] // w.n_total, st.edge_key[gone] % w.n_total
-        ev.add(
-            counter,
-            ts=day0 + _diurnal_seconds(rng, n_unf) * _US,
-            net=st.edge_net[gone],
-            actor=u_actor,
-            action=UNFOLLOW,
-            tuser=u_target,
-        )
-        np.add.at(st.followers, u_target, -1)
-        alive = np.ones(len(st.edge_key), dtype=bool)
-        alive[gone] = False
-        st.edge_key, st.edge_net = st.edge_key[alive], st.edge_net[alive]
-    st.edge_key = np.concatenate([st.edge_key, f_key])
-    st.edge_net = np.concatenate([st.edge_net, f_net])
 
     _groups_day(w, st, d, day0, rng, counter, ev, posts)
     e = ev.arrays()
