@@ -242,9 +242,19 @@ def _update_reach(
     con.execute(
         "create or replace temp table user_pair_changes as " + engine.sql("state/user_pair_changes")
     )
-    with engine.progress(con, f"state {day}: held-out pairs' engagement in the window"):
+    # The lookup reads the window's pairs a second time (seen_between read their keys);
+    # a night with nothing held out, the common one, skips it.
+    if con.execute("select count(*) from held_out_keys").fetchall()[0][0]:
+        with engine.progress(con, f"state {day}: held-out pairs' engagement in the window"):
+            con.execute(
+                "create or replace temp table held_out_window as "
+                + engine.sql("state/held_out_window")
+            )
+    else:
         con.execute(
-            "create or replace temp table held_out_window as " + engine.sql("state/held_out_window")
+            "create or replace temp table held_out_window (user_id varchar, "
+            "held_out_reactions bigint, held_out_weighted_reactions double, "
+            "held_out_impact double)"
         )
     engine.write_parquet(con, engine.sql("state/reach"), shard.part(layout.reach(day)))
     engine.write_parquet(
