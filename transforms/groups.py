@@ -125,6 +125,14 @@ MIN_WEEK_POD_DENSITY = 0.3
 MIN_FARM_REPEATS = 2
 MIN_FARM_POST_SHARE = 0.25
 MIN_FARM_TARGET_SHARE = 0.3
+# ...and the group's accounts come back to 2 or more of its people (CopyCatch's bipartite
+# core: m pages liked by the same n users; with m = 1 it is any fan base): quiet readers who
+# answer every post of the one creator they follow are fans, however many, while a farm
+# sells the same bots to several customers. A customer the core also served, too rarely
+# posting for its bots to come back, is named when MIN_LOCKSTEP_ACTORS or more of the
+# core's accounts answered it and it owes them MIN_MEMBER_RATE or more of the share of
+# reactions the core's median customer owes them.
+MIN_FARM_TARGETS = 2
 # ...and an account stays in a weekly farm when it answered at least half as many of the
 # group's posts as the group's median account: a farm's bots come back post after post at
 # about the same rate, while an ordinary reader who happens to like the same people answers
@@ -198,6 +206,7 @@ def detect_gaming_groups(data_root: Path, day: date) -> Path:
             min_farm_repeats=MIN_FARM_REPEATS,
             min_farm_post_share=MIN_FARM_POST_SHARE,
             min_farm_target_share=MIN_FARM_TARGET_SHARE,
+            min_farm_targets=MIN_FARM_TARGETS,
             min_member_rate=MIN_MEMBER_RATE,
             min_cofollow_jaccard=MIN_COFOLLOW_JACCARD,
             min_customer_share=MIN_CUSTOMER_SHARE,

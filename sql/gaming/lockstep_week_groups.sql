@@ -1,10 +1,20 @@
 -- Like farms over the last days: the candidate edges (lockstep_week_edges.sql) joined into
 -- groups (connected components over shared targets). An account stays in its group when
--- it answered min_target_coverage or more of the group's people, and min_member_rate or
--- more of the share of the group's posts that its median account answered; a group needs
--- min_lockstep_actors accounts.
+-- it came back again and again to min_farm_targets or more of the group's people, and to
+-- min_target_coverage or more of them, and answered min_member_rate or more of the share
+-- of the group's posts that its median account answered; a group needs
+-- min_lockstep_actors accounts. That core is CopyCatch's: the same accounts acting on the
+-- same several people. Quiet readers who answer one person's every post are that
+-- person's fans, however many; a farm sells the same accounts to several customers.
+-- The core then names every other person it served in the window: min_lockstep_actors or
+-- more of its accounts answered them within co_action_s, and those answers make at least
+-- min_member_rate of the share of reactions that the core's median person owes it (a
+-- customer who posts once or twice a week gets each bot once, but owes the farm as much
+-- as its other customers; a popular creator liked by the bots for camouflage owes them a
+-- sliver of their reactions).
 -- Input views: lockstep_candidates, components (node, component), week_posts (user_id,
--- posts). Variables: min_lockstep_actors, min_target_coverage, min_member_rate,
+-- posts), week (the summed evidence rows). Variables: min_lockstep_actors,
+-- min_farm_targets, min_target_coverage, min_member_rate,
 -- co_action_s, evidence_days.
 with
 
@@ -32,6 +42,7 @@ coverage as (
     select
         components_of_edges.actor_id,
         components_of_edges.component,
+        count(distinct components_of_edges.target_user_id) as targets_answered,
         count(distinct components_of_edges.target_user_id) / any_value(component_targets.targets)
             as covered
     from components_of_edges
@@ -70,38 +81,102 @@ grouped as (
     join coverage using (actor_id, component)
     join answer_rates using (actor_id, component)
     join typical_rates using (component)
-    where coverage.covered >= getvariable('min_target_coverage')
+    where coverage.targets_answered >= getvariable('min_farm_targets')
+        and coverage.covered >= getvariable('min_target_coverage')
         and answer_rates.rate >= getvariable('min_member_rate') * typical_rates.typical_rate
+),
+
+core_components as (
+    select component
+    from grouped
+    group by component
+    having count(distinct actor_id) >= getvariable('min_lockstep_actors')
+),
+
+core as (
+    select distinct grouped.component, grouped.actor_id
+    from grouped
+    semi join core_components using (component)
+),
+
+received as (
+    select actor_id as user_id, reactions
+    from week
+    where kind = 'posts'
+),
+
+served_by_core as (
+    select
+        core.component,
+        week.target_user_id,
+        count(*) as accounts,
+        sum(week.reactions) / any_value(received.reactions) as share
+    from week
+    join core on core.actor_id = week.actor_id
+    join received on received.user_id = week.target_user_id
+    where week.kind = 'fast' and week.target_user_id not in (select actor_id from core)
+    group by core.component, week.target_user_id
+),
+
+typical_shares as (
+    select served_by_core.component, median(served_by_core.share) as typical_share
+    from served_by_core
+    semi join grouped using (component, target_user_id)
+    group by served_by_core.component
+),
+
+also_served as (
+    select served_by_core.component, served_by_core.target_user_id
+    from served_by_core
+    join typical_shares using (component)
+    where served_by_core.target_user_id not in (select target_user_id from grouped)
+        and served_by_core.accounts >= getvariable('min_lockstep_actors')
+        and served_by_core.share >= getvariable('min_member_rate') * typical_shares.typical_share
+),
+
+extended as (
+    select grouped.component, grouped.actor_id, grouped.target_user_id, grouped.actions,
+        grouped.answered
+    from grouped
+    semi join core using (component, actor_id)
+    union all
+    select also_served.component, week.actor_id, week.target_user_id, week.reactions,
+        week.actions
+    from also_served
+    join core using (component)
+    join week
+        on week.kind = 'fast'
+        and week.actor_id = core.actor_id
+        and week.target_user_id = also_served.target_user_id
 ),
 
 target_posts as (
     select component, sum(week_posts.posts) as posts
-    from (select distinct component, target_user_id from grouped) as served
+    from (select distinct component, target_user_id from extended) as served
     join week_posts on week_posts.user_id = served.target_user_id
     group by component
 ),
 
 groups as (
     select
-        grouped.component,
-        count(distinct grouped.actor_id) as accounts,
-        count(distinct grouped.target_user_id) as targets,
-        sum(grouped.actions) as actions,
-        sum(grouped.answered) as answered,
+        extended.component,
+        count(distinct extended.actor_id) as accounts,
+        count(distinct extended.target_user_id) as targets,
+        sum(extended.actions) as actions,
+        sum(extended.answered) as answered,
         any_value(target_posts.posts) as posts
-    from grouped
+    from extended
     join target_posts using (component)
-    group by grouped.component
-    having count(distinct grouped.actor_id) >= getvariable('min_lockstep_actors')
+    group by extended.component
 ),
 
 final as (
     select
         'lockstep' as rule,
         'week:' || groups.component as group_key,
-        grouped.actor_id,
-        grouped.target_user_id,
-        grouped.actions,
+        extended.actor_id,
+        extended.target_user_id,
+        extended.actions,
         format(
             '{:,} accounts that nobody engages (no audience of their own in 90 days) reacted '
             || '{:,} times within {:.0f} minutes to the posts of {} over the last {} days, '
@@ -112,7 +187,7 @@ final as (
             getvariable('evidence_days'),
             100.0 * groups.answered / (groups.accounts * groups.posts), groups.posts
         ) as group_evidence
-    from grouped
+    from extended
     join groups using (component)
 )
 

@@ -412,6 +412,7 @@ def test_the_week_rules_thresholds():
     assert groups.MIN_WEEK_POD_DENSITY == 0.3
     assert (groups.MIN_FARM_REPEATS, groups.MIN_FARM_POST_SHARE) == (2, 0.25)
     assert (groups.MIN_FARM_TARGET_SHARE, groups.MIN_MEMBER_RATE) == (0.3, 0.5)
+    assert groups.MIN_FARM_TARGETS == 2
     assert (groups.MIN_COFOLLOW_JACCARD, groups.MIN_FOLLOW_FOCUS) == (0.1, 0.25)
     assert (groups.MIN_CUSTOMER_SHARE, groups.MAX_FEW_TARGETS) == (0.5, 20)
 
@@ -638,6 +639,54 @@ def test_a_reader_of_the_same_customers_stays_out_of_the_farm(lake):
         customers,
     )
     assert "R" not in {f["user_id"] for f in flags(lake)}
+
+
+def test_quiet_fans_of_one_creator_answering_every_post_all_week_are_not_a_farm(lake):
+    # K posts at 10:00 and 16:00 every day; 16 aged readers nobody engages (lurkers) like
+    # each post within 2 to 20 minutes, and they are nearly all K's reactions: repeated
+    # (10 of 10 posts), fast, no audience, 16 >= 10 of them, 160 of 170 reactions (>= 30%).
+    # Every week-farm test but one: they come back to one person only, and a lockstep core
+    # needs the same accounts on 2 or more people (with one, it is any fan base).
+    fans = [f"fan{i:02d}" for i in range(16)]
+
+    def scene(k: int) -> list[dict]:
+        events = [post("K", k, 10 * HOUR), post("K", 10 + k, 16 * HOUR)]
+        for n, at in ((k, 10 * HOUR), (10 + k, 16 * HOUR)):
+            events += [react(fan, "like", "K", n, at + 120 + 60 * i) for i, fan in enumerate(fans)]
+        events += [react(h, "like", "K", k, 12 * HOUR) for h in TOWN[:2]]
+        return events
+
+    assert groups.MIN_FARM_TARGETS == 2
+    assert detect_nights(lake, scene, {"K": 30} | dict.fromkeys(fans, 0)) == []
+
+
+def test_a_customer_who_posts_once_is_named_by_the_farm_that_serves_the_others(lake):
+    # The camouflaged farm, plus C3, who posts once all week (on the last day) and gets all
+    # 15 bots' likes within minutes and two town likes: one answer each, under the two
+    # repeats a bot's edge needs, so C3 is not in the core. But 15 >= 10 of the core's
+    # accounts answered C3, and their likes are 15 of its 17 reactions (88%), above half
+    # the share the core's median customer owes it (60 of 70, 86% / 2 = 43%): C3 bought
+    # the same likes. The town account h05, liked by every bot two hours late for
+    # camouflage, is not: its bots' likes are not fast.
+    bots = [f"bot{b:02d}" for b in range(15)]
+    customers = ["C0", "C1", "C2", "C3"]
+    last = len(WEEK) - 1
+
+    def scene(k: int) -> list[dict]:
+        events = farm_scene(k)
+        if k == last:
+            events.append(post("C3", k, 14 * HOUR))
+            events += [
+                react(bot, "like", "C3", k, 14 * HOUR + 240 + 30 * b) for b, bot in enumerate(bots)
+            ]
+            events += [react(h, "like", "C3", k, 17 * HOUR) for h in TOWN[:2]]
+        return events
+
+    audiences = dict.fromkeys(bots, 0) | dict.fromkeys(customers, 30)
+    (group,) = detect_nights(lake, scene, audiences)
+    assert (group["members"], group["beneficiaries"]) == (bots, customers)
+    assert (group["size"], group["actions"]) == (15, 195)
+    assert ("bot00", "C3") in held_out(lake)
 
 
 def test_a_caught_customer_keeps_nothing_from_accounts_with_no_audience(lake):
