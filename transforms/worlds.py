@@ -854,7 +854,7 @@ def _build(family: str, users: int, days: int, rng: np.random.Generator) -> _Wor
     # volume posters: an ordinary rate until their start day, then 5-15 times it
     typical = float(np.median(activity[poster]))
     vol_mult, vol_start = np.ones(n), np.full(n, -1, dtype=np.int64)
-    for i in range(max(2, count(8))):
+    for i in range(max(5, count(20))):
         s = start()
         v = pick(1, honest_ok & (influence <= q[0.3]))
         if not len(v):
