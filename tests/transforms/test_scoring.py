@@ -78,11 +78,11 @@ def test_raw_score_is_the_weighted_sum_of_scaled_log_signals():
     # of its positive logs: quantile_cont([ln 2, 2 ln 2], 0.99) = ln 2 + 0.99 ln 2 = 1.99 ln 2.
     graded = grade({"z": (0, 0, 0, 0), "u1": (1, 1, 1, 1), "u3": (3, 3, 3, 3)})
     u1, u3, z = graded["u1"], graded["u3"], graded["z"]
-    # u1: each signal is 1 / 1.99 of its scale; weights 0.05 + 0.85 + 0.05 + 0.05 = 1
+    # u1: each signal is 1 / 1.99 of its scale; weights 0.05 + 0.9 + 0.05 + 0 = 1
     assert u1["reach_points"] == pytest.approx(0.05 / 1.99)  # 0.0251256
-    assert u1["amplification_points"] == pytest.approx(0.85 / 1.99)  # 0.4271357
+    assert u1["amplification_points"] == pytest.approx(0.9 / 1.99)  # 0.4522613
     assert u1["network_impact_points"] == pytest.approx(0.05 / 1.99)
-    assert u1["audience_points"] == pytest.approx(0.05 / 1.99)
+    assert u1["audience_points"] == 0
     assert u1["raw_score"] == pytest.approx(0.502512562814, abs=1e-12)  # 1 / 1.99
     assert u3["raw_score"] == pytest.approx(1.005025125628, abs=1e-12)  # 2 / 1.99
     assert z["raw_score"] == 0.0
@@ -203,7 +203,7 @@ def test_delta_and_model_version():
     assert graded["u1"]["delta_5d"] is None  # no score five days ago
     assert "gone" not in graded
     assert {r["model_version"] for r in graded.values()} == {MODEL_VERSION}
-    assert MODEL_VERSION == "clout-score-v4"
+    assert MODEL_VERSION == "clout-score-v5"
 
 
 # ---------------------------------------------------------------- through the real steps
