@@ -301,13 +301,17 @@ def _week(con: duckdb.DuckDBPyConnection, layout: Layout, day: date) -> None:
     label_components(con, "pod_core", "user_a", "user_b")
     con.execute(f"insert into group_edges {engine.sql('gaming/pod_week_groups')}")
 
-    already("engagement_pod", "lockstep", "sock_puppets")
-    con.execute(
-        "create or replace temp table lockstep_candidates as "
-        f"{engine.sql('gaming/lockstep_week_edges')}"
-    )
-    label_components(con, "lockstep_candidates", "actor_id", "target_user_id")
-    con.execute(f"insert into group_edges {engine.sql('gaming/lockstep_week_groups')}")
+    # Farms whose bots come back to the same person first; then, among the accounts left,
+    # farms whose customers post too rarely for that, their bots' habit spread over them.
+    for farm_pass, across_people in (("week", False), ("week-spread", True)):
+        already("engagement_pod", "lockstep", "sock_puppets")
+        engine.set_variables(con, farm_pass=farm_pass, repeats_across_people=across_people)
+        con.execute(
+            "create or replace temp table lockstep_candidates as "
+            f"{engine.sql('gaming/lockstep_week_edges')}"
+        )
+        label_components(con, "lockstep_candidates", "actor_id", "target_user_id")
+        con.execute(f"insert into group_edges {engine.sql('gaming/lockstep_week_groups')}")
 
     already("follower_burst")
     con.execute(f"create or replace temp table follow_pairs as {engine.sql('gaming/follow_pairs')}")

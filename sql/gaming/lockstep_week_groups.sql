@@ -15,7 +15,7 @@
 -- Input views: lockstep_candidates, components (node, component), week_posts (user_id,
 -- posts), week (the summed evidence rows). Variables: min_lockstep_actors,
 -- min_farm_targets, min_target_coverage, min_member_rate,
--- co_action_s, evidence_days.
+-- co_action_s, evidence_days, farm_pass (the group keys' prefix).
 with
 
 lockstep_candidates as (
@@ -173,7 +173,7 @@ groups as (
 final as (
     select
         'lockstep' as rule,
-        'week:' || groups.component as group_key,
+        getvariable('farm_pass') || ':' || groups.component as group_key,
         extended.actor_id,
         extended.target_user_id,
         extended.actions,

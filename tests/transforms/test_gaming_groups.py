@@ -689,6 +689,64 @@ def test_a_customer_who_posts_once_is_named_by_the_farm_that_serves_the_others(l
     assert ("bot00", "C3") in held_out(lake)
 
 
+def test_a_farm_whose_two_customers_post_twice_a_week_is_found_by_the_spread_pass(lake):
+    # C0 and C1 post on the first and the fourth night only. Fifteen aged bots with no
+    # audience like within minutes: bot07 all four posts, bots 0-6 C0's first and C1's
+    # second, bots 8-14 C0's second and C1's first; two town accounts like each post two
+    # hours late. Each bot but one answered one post of each customer (50% of its posts,
+    # >= 25%), never twice the same person: the first pass sees one account per customer.
+    # The spread pass counts a bot's habit over both (2 posts >= 2), bot07 came back to each
+    # customer (once is chance), and the 16 bots' likes are 16 of each one's 20 reactions.
+    # Every bot answered both customers: one group, week-spread.
+    bots = [f"bot{b:02d}" for b in range(15)]
+
+    def scene(k: int) -> list[dict]:
+        events: list[dict] = []
+        if k not in (0, 3):
+            return events
+        for c in (0, 1):
+            at = (10 + c) * HOUR
+            events.append(post(f"C{c}", k, at))
+            events += [react(h, "like", f"C{c}", k, at + 2 * HOUR) for h in TOWN[c : c + 2]]
+            for b, bot in enumerate(bots):
+                first_half = b < 7
+                answers = b == 7 or (first_half == ((c == 0) == (k == 0)))
+                if answers:
+                    events.append(react(bot, "like", f"C{c}", k, at + 300 + 20 * b))
+        return events
+
+    audiences = dict.fromkeys(bots, 0) | {"C0": 30, "C1": 30}
+    (group,) = detect_nights(lake, scene, audiences)
+    assert group["group_id"].startswith("lockstep-")
+    assert (group["rule"], group["members"], group["beneficiaries"]) == (
+        "lockstep",
+        bots,
+        ["C0", "C1"],
+    )
+    assert group["actions"] == 32
+
+
+def test_one_customer_answered_once_by_each_of_many_quiet_readers_is_not_a_farm(lake):
+    # K posts once on each of the first two nights; 12 quiet readers nobody engages like one
+    # of the two posts each within minutes, and another quiet creator J's one post too: a
+    # habit of two posts each, spread over K and J, 24 of K's and J's reactions. But none
+    # came back to K's or J's posts (once is chance): no farm, however many they are.
+    readers = [f"r{i:02d}" for i in range(12)]
+
+    def scene(k: int) -> list[dict]:
+        if k > 1:
+            return []
+        events = [post("K", k, 10 * HOUR), post("J", k, 12 * HOUR)]
+        for i, reader in enumerate(readers):
+            if i % 2 == k:
+                events.append(react(reader, "like", "K", k, 10 * HOUR + 120 + 30 * i))
+                events.append(react(reader, "like", "J", k, 12 * HOUR + 120 + 30 * i))
+        return events
+
+    audiences = dict.fromkeys(readers, 0) | {"K": 30, "J": 30}
+    assert detect_nights(lake, scene, audiences) == []
+
+
 def test_a_caught_customer_keeps_nothing_from_accounts_with_no_audience(lake):
     # The camouflaged farm, plus X, an account nobody engages that likes C0's post once on
     # the last day, two hours late: too little to be one of the farm's bots. C0 is caught
