@@ -128,10 +128,9 @@ MIN_FARM_TARGET_SHARE = 0.3
 # ...and the group's accounts come back to 2 or more of its people (CopyCatch's bipartite
 # core: m pages liked by the same n users; with m = 1 it is any fan base): quiet readers who
 # answer every post of the one creator they follow are fans, however many, while a farm
-# sells the same bots to several customers. A customer the core also served, too rarely
-# posting for its bots to come back, is named when MIN_LOCKSTEP_ACTORS or more of the
-# core's accounts answered it and it owes them MIN_MEMBER_RATE or more of the share of
-# reactions the core's median customer owes them.
+# sells the same bots to several customers. (Naming also whoever the core answered once,
+# by the share of reactions owed to it, flagged 100 honest creators a night on a young
+# world of 20,000, where quiet fans make most of everyone's reactions: not done.)
 MIN_FARM_TARGETS = 2
 # ...and an account stays in a weekly farm when it answered at least half as many of the
 # group's posts as the group's median account: a farm's bots come back post after post at

@@ -6,14 +6,8 @@
 -- min_lockstep_actors accounts. That core is CopyCatch's: the same accounts acting on the
 -- same several people. Quiet readers who answer one person's every post are that
 -- person's fans, however many; a farm sells the same accounts to several customers.
--- The core then names every other person it served in the window: min_lockstep_actors or
--- more of its accounts answered them within co_action_s, and those answers make at least
--- min_member_rate of the share of reactions that the core's median person owes it (a
--- customer who posts once or twice a week gets each bot once, but owes the farm as much
--- as its other customers; a popular creator liked by the bots for camouflage owes them a
--- sliver of their reactions).
 -- Input views: lockstep_candidates, components (node, component), week_posts (user_id,
--- posts), week (the summed evidence rows). Variables: min_lockstep_actors,
+-- posts). Variables: min_lockstep_actors,
 -- min_farm_targets, min_target_coverage, min_member_rate,
 -- co_action_s, evidence_days, farm_pass (the group keys' prefix).
 with
@@ -99,84 +93,40 @@ core as (
     semi join core_components using (component)
 ),
 
-received as (
-    select actor_id as user_id, reactions
-    from week
-    where kind = 'posts'
-),
-
-served_by_core as (
-    select
-        core.component,
-        week.target_user_id,
-        count(*) as accounts,
-        sum(week.reactions) / any_value(received.reactions) as share
-    from week
-    join core on core.actor_id = week.actor_id
-    join received on received.user_id = week.target_user_id
-    where week.kind = 'fast' and week.target_user_id not in (select actor_id from core)
-    group by core.component, week.target_user_id
-),
-
-typical_shares as (
-    select served_by_core.component, median(served_by_core.share) as typical_share
-    from served_by_core
-    semi join grouped using (component, target_user_id)
-    group by served_by_core.component
-),
-
-also_served as (
-    select served_by_core.component, served_by_core.target_user_id
-    from served_by_core
-    join typical_shares using (component)
-    where served_by_core.target_user_id not in (select target_user_id from grouped)
-        and served_by_core.accounts >= getvariable('min_lockstep_actors')
-        and served_by_core.share >= getvariable('min_member_rate') * typical_shares.typical_share
-),
-
-extended as (
+core_edges as (
     select grouped.component, grouped.actor_id, grouped.target_user_id, grouped.actions,
         grouped.answered
     from grouped
     semi join core using (component, actor_id)
-    union all
-    select also_served.component, week.actor_id, week.target_user_id, week.reactions,
-        week.actions
-    from also_served
-    join core using (component)
-    join week
-        on week.kind = 'fast'
-        and week.actor_id = core.actor_id
-        and week.target_user_id = also_served.target_user_id
 ),
 
 target_posts as (
     select component, sum(week_posts.posts) as posts
-    from (select distinct component, target_user_id from extended) as served
+    from (select distinct component, target_user_id from core_edges) as served
     join week_posts on week_posts.user_id = served.target_user_id
     group by component
 ),
 
 groups as (
     select
-        extended.component,
-        count(distinct extended.actor_id) as accounts,
-        count(distinct extended.target_user_id) as targets,
-        sum(extended.actions) as actions,
-        sum(extended.answered) as answered,
+        core_edges.component,
+        count(distinct core_edges.actor_id) as accounts,
+        count(distinct core_edges.target_user_id) as targets,
+        sum(core_edges.actions) as actions,
+        sum(core_edges.answered) as answered,
         any_value(target_posts.posts) as posts
-    from extended
+    from core_edges
     join target_posts using (component)
-    group by extended.component
+    group by core_edges.component
 ),
 
 final as (
     select
         'lockstep' as rule,
         getvariable('farm_pass') || ':' || groups.component as group_key,
-        extended.actor_id,
-        extended.target_user_id,
-        extended.actions,
+        core_edges.actor_id,
+        core_edges.target_user_id,
+        core_edges.actions,
         format(
             '{:,} accounts that nobody engages (no audience of their own in 90 days) reacted '
             || '{:,} times within {:.0f} minutes to the posts of {} over the last {} days, '
@@ -187,7 +137,7 @@ final as (
             getvariable('evidence_days'),
             100.0 * groups.answered / (groups.accounts * groups.posts), groups.posts
         ) as group_evidence
-    from extended
+    from core_edges
     join groups using (component)
 )
 

@@ -660,16 +660,14 @@ def test_quiet_fans_of_one_creator_answering_every_post_all_week_are_not_a_farm(
     assert detect_nights(lake, scene, {"K": 30} | dict.fromkeys(fans, 0)) == []
 
 
-def test_a_customer_who_posts_once_is_named_by_the_farm_that_serves_the_others(lake):
+def test_a_customer_the_farm_answered_once_is_not_named_by_the_week_rules(lake):
     # The camouflaged farm, plus C3, who posts once all week (on the last day) and gets all
-    # 15 bots' likes within minutes and two town likes: one answer each, under the two
-    # repeats a bot's edge needs, so C3 is not in the core. But 15 >= 10 of the core's
-    # accounts answered C3, and their likes are 15 of its 17 reactions (88%), above half
-    # the share the core's median customer owes it (60 of 70, 86% / 2 = 43%): C3 bought
-    # the same likes. The town account h05, liked by every bot two hours late for
-    # camouflage, is not: its bots' likes are not fast.
+    # 15 bots' likes within minutes and two town likes: one answer from each bot, and no
+    # account back for a second post of C3's (once is chance). One post answered fast by
+    # many quiet accounts is what a popular creator's fans do too, so C3 is not named; the
+    # farm is, with its three customers, and C3 shows in the jump rules if it pays.
     bots = [f"bot{b:02d}" for b in range(15)]
-    customers = ["C0", "C1", "C2", "C3"]
+    customers = ["C0", "C1", "C2"]
     last = len(WEEK) - 1
 
     def scene(k: int) -> list[dict]:
@@ -682,11 +680,10 @@ def test_a_customer_who_posts_once_is_named_by_the_farm_that_serves_the_others(l
             events += [react(h, "like", "C3", k, 17 * HOUR) for h in TOWN[:2]]
         return events
 
-    audiences = dict.fromkeys(bots, 0) | dict.fromkeys(customers, 30)
+    audiences = dict.fromkeys(bots, 0) | dict.fromkeys([*customers, "C3"], 30)
     (group,) = detect_nights(lake, scene, audiences)
     assert (group["members"], group["beneficiaries"]) == (bots, customers)
-    assert (group["size"], group["actions"]) == (15, 195)
-    assert ("bot00", "C3") in held_out(lake)
+    assert ("bot00", "C3") not in held_out(lake)
 
 
 def test_a_farm_whose_two_customers_post_twice_a_week_is_found_by_the_spread_pass(lake):
