@@ -87,17 +87,11 @@ core_components as (
     having count(distinct actor_id) >= getvariable('min_lockstep_actors')
 ),
 
-core as (
-    select distinct grouped.component, grouped.actor_id
-    from grouped
-    semi join core_components using (component)
-),
-
 core_edges as (
     select grouped.component, grouped.actor_id, grouped.target_user_id, grouped.actions,
         grouped.answered
     from grouped
-    semi join core using (component, actor_id)
+    semi join core_components using (component)
 ),
 
 target_posts as (

@@ -590,6 +590,20 @@ def farm_scene(k: int) -> list[dict]:
     return events
 
 
+FARM_BOTS = [f"bot{b:02d}" for b in range(15)]
+FARM_CUSTOMERS = ["C0", "C1", "C2"]
+LAST_NIGHT = len(WEEK) - 1
+
+
+def farm_week_with(last_night: list[dict]):
+    """farm_scene every night, plus ``last_night``'s events on the last of WEEK."""
+
+    def scene(k: int) -> list[dict]:
+        return farm_scene(k) + (last_night if k == LAST_NIGHT else [])
+
+    return scene
+
+
 def test_a_camouflaged_aged_farm_is_lockstep_over_the_week(lake):
     # One day: a bot's 3 fast likes are a third of its 9 (< 70%), and it is two months old:
     # the one-day rule sees nothing. The week: each bot answered 4 of each customer's 5
@@ -666,20 +680,12 @@ def test_a_customer_the_farm_answered_once_is_not_named_by_the_week_rules(lake):
     # account back for a second post of C3's (once is chance). One post answered fast by
     # many quiet accounts is what a popular creator's fans do too, so C3 is not named; the
     # farm is, with its three customers, and C3 shows in the jump rules if it pays.
-    bots = [f"bot{b:02d}" for b in range(15)]
-    customers = ["C0", "C1", "C2"]
-    last = len(WEEK) - 1
-
-    def scene(k: int) -> list[dict]:
-        events = farm_scene(k)
-        if k == last:
-            events.append(post("C3", k, 14 * HOUR))
-            events += [
-                react(bot, "like", "C3", k, 14 * HOUR + 240 + 30 * b) for b, bot in enumerate(bots)
-            ]
-            events += [react(h, "like", "C3", k, 17 * HOUR) for h in TOWN[:2]]
-        return events
-
+    bots, customers, k = FARM_BOTS, FARM_CUSTOMERS, LAST_NIGHT
+    scene = farm_week_with(
+        [post("C3", k, 14 * HOUR)]
+        + [react(bot, "like", "C3", k, 14 * HOUR + 240 + 30 * b) for b, bot in enumerate(bots)]
+        + [react(h, "like", "C3", k, 17 * HOUR) for h in TOWN[:2]]
+    )
     audiences = dict.fromkeys(bots, 0) | dict.fromkeys([*customers, "C3"], 30)
     (group,) = detect_nights(lake, scene, audiences)
     assert (group["members"], group["beneficiaries"]) == (bots, customers)
@@ -750,16 +756,8 @@ def test_a_caught_customer_keeps_nothing_from_accounts_with_no_audience(lake):
     # buying likes, and X looks exactly like a bot that slipped under the rules, so the
     # pair (X, C0) is held out with the farm's; the town's slow likes (accounts with an
     # audience) still count.
-    bots = [f"bot{b:02d}" for b in range(15)]
-    customers = ["C0", "C1", "C2"]
-    last = len(WEEK) - 1
-
-    def scene(k: int) -> list[dict]:
-        events = farm_scene(k)
-        if k == last:
-            events.append(react("X", "like", "C0", k, 12 * HOUR))
-        return events
-
+    bots, customers = FARM_BOTS, FARM_CUSTOMERS
+    scene = farm_week_with([react("X", "like", "C0", LAST_NIGHT, 12 * HOUR)])
     audiences = dict.fromkeys([*bots, "X"], 0) | dict.fromkeys(customers, 30)
     (group,) = detect_nights(lake, scene, audiences)
     assert group["members"] == bots
